@@ -1,0 +1,81 @@
+// The mongoose connection: connect with retry, health ping, close.
+import mongoose, { type Connection } from 'mongoose';
+
+interface DbLogger {
+  info(message: string, meta?: object): void;
+  warn(message: string, meta?: object): void;
+  error(message: string, meta?: object): void;
+}
+
+export interface ConnectOptions {
+  logger: DbLogger;
+  /** Give up after this many failed attempts; default: keep trying. */
+  maxAttempts?: number;
+  /** How long one attempt waits for a server. */
+  serverSelectionTimeoutMS?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Hides the password of a connection string for logging. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+/**
+ * Opens a dedicated connection (not mongoose's global one), so several apps — and test files —
+ * can each have their own database in one process. Retries with backoff while the server is
+ * unreachable, logging one clear line per attempt.
+ */
+export async function connectDatabase(uri: string, options: ConnectOptions): Promise<Connection> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const maxAttempts = options.maxAttempts ?? Infinity;
+  for (let attempt = 1; ; attempt++) {
+    const connection = mongoose.createConnection(uri, {
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
+      // Fail fast instead of queueing operations while disconnected: callers decide what to do.
+      bufferCommands: false,
+      autoIndex: true,
+    });
+    try {
+      await connection.asPromise();
+      options.logger.info('database connected', { uri: redactUri(uri) });
+      connection.on('disconnected', () => options.logger.warn('database disconnected'));
+      connection.on('reconnected', () => options.logger.info('database reconnected'));
+      return connection;
+    } catch (err) {
+      await connection.close().catch(() => undefined);
+      const delay = Math.min(1000 * 2 ** (attempt - 1), 10_000);
+      if (attempt >= maxAttempts) {
+        options.logger.error('database unreachable, giving up', { uri: redactUri(uri), attempts: attempt });
+        throw err;
+      }
+      options.logger.warn('database unreachable, retrying', {
+        uri: redactUri(uri),
+        attempt,
+        retryInMs: delay,
+        error: (err as Error).message,
+      });
+      await sleep(delay);
+    }
+  }
+}
+
+/** True when the database answers a ping within the timeout. */
+export async function pingDatabase(connection: Connection, timeoutMs = 1000): Promise<boolean> {
+  const db = connection.db;
+  if (!db || connection.readyState !== 1) return false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const ping = db
+      .admin()
+      .command({ ping: 1 })
+      .then(() => true)
+      .catch(() => false);
+    return await Promise.race([ping, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,56 @@
+// Composition root: configuration → logger → server; signals → graceful shutdown.
+import { ConfigError, loadConfig, readEnvironment } from './config';
+import { createLogger } from './logger';
+import { startServer } from './server';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(readEnvironment());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) process.stderr.write(`config: ${problem}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const secrets = [config.twilio.authToken, ...config.adminUsers.map((u) => u.password)].filter(
+    (s): s is string => Boolean(s),
+  );
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets });
+
+  if (config.generatedAdminPassword) {
+    // Printed once, straight to the terminal: the logger would (rightly) redact it.
+    process.stdout.write(
+      `No ADMIN_USERS set: created admin user "admin" with password ${config.generatedAdminPassword} (this run only)\n`,
+    );
+  }
+
+  const handle = await startServer(config, logger);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    // Whatever happens, the process is gone within 10 s.
+    setTimeout(() => {
+      logger.error('shutdown took too long, exiting');
+      process.exit(1);
+    }, 10_000).unref();
+    handle.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        logger.error('shutdown failed', { error: err.message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`replybot: ${err.message}\n`);
+  process.exit(1);
+});
