@@ -159,7 +159,10 @@ export function loadConfig(
     TWILIO_AUTH_TOKEN: optionalString,
     TWILIO_FROM: optionalString.refine(
       (v) => v === null || E164.test(v) || MESSAGING_SERVICE_SID.test(v),
-      { message: 'TWILIO_FROM must be an E.164 number (+14155550100) or a Messaging Service SID (MG…)' },
+      {
+        message:
+          'TWILIO_FROM must be an E.164 number (+14155550100) or a Messaging Service SID (MG…)',
+      },
     ),
     TWILIO_API_URL: optionalString.refine((v) => v === null || /^https?:\/\/[^\s]+$/.test(v), {
       message: 'TWILIO_API_URL must be an http(s) URL',
@@ -170,7 +173,9 @@ export function loadConfig(
     WATCH_RULES: booleanString('WATCH_RULES', true),
     TIMEZONE: optionalString
       .transform((v) => v ?? 'UTC')
-      .refine(isValidTimezone, { message: 'TIMEZONE must be an IANA time zone such as Europe/Berlin' }),
+      .refine(isValidTimezone, {
+        message: 'TIMEZONE must be an IANA time zone such as Europe/Berlin',
+      }),
     LOG_LEVEL: optionalString
       .transform((v) => v ?? 'info')
       .refine((v) => (LOG_LEVELS as readonly string[]).includes(v), {
@@ -178,7 +183,9 @@ export function loadConfig(
       }),
     LOG_FORMAT: optionalString
       .transform((v) => v ?? (production ? 'json' : 'pretty'))
-      .refine((v) => v === 'json' || v === 'pretty', { message: 'LOG_FORMAT must be json or pretty' }),
+      .refine((v) => v === 'json' || v === 'pretty', {
+        message: 'LOG_FORMAT must be json or pretty',
+      }),
     SCHEDULER: optionalString
       .transform((v) => (v ?? 'on').toLowerCase())
       .refine((v) => v === 'on' || v === 'off', { message: 'SCHEDULER must be on or off' }),

@@ -14,7 +14,8 @@ function redactValue(value: unknown, secrets: readonly string[], depth: number):
     return out;
   }
   if (depth > 5 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: redactValue(value.message, secrets, depth + 1) };
+  if (value instanceof Error)
+    return { name: value.name, message: redactValue(value.message, secrets, depth + 1) };
   if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
@@ -47,7 +48,11 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
-  const base = [winston.format.errors({ stack: false }), redact({ secrets }), winston.format.timestamp()];
+  const base = [
+    winston.format.errors({ stack: false }),
+    redact({ secrets }),
+    winston.format.timestamp(),
+  ];
   const format =
     options.format === 'json'
       ? winston.format.combine(...base, winston.format.json())

@@ -23,13 +23,21 @@ export interface StartOptions {
   shutdownGraceMs?: number;
 }
 
-export async function startServer(config: Config, logger: Logger, options: StartOptions = {}): Promise<ServerHandle> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<ServerHandle> {
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | null = null;
   let uri = config.mongodbUri;
   if (!uri) {
     const binary = await ensureFerretdb(logger);
-    embedded = await EmbeddedDatabase.start({ binary, dir: path.join(config.dataDir, 'ferretdb'), logger });
+    embedded = await EmbeddedDatabase.start({
+      binary,
+      dir: path.join(config.dataDir, 'ferretdb'),
+      logger,
+    });
     uri = embedded.uri('replybot');
   }
 
@@ -69,11 +77,16 @@ export async function startServer(config: Config, logger: Logger, options: Start
     closing ??= (async () => {
       const graceMs = options.shutdownGraceMs ?? 8000;
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections become idle once their request is answered: close them as they do.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       await drained;
+      clearInterval(sweep);
       clearTimeout(force);
-      await connection.close().catch((err: Error) => logger.warn('database close failed', { error: err.message }));
+      await connection
+        .close()
+        .catch((err: Error) => logger.warn('database close failed', { error: err.message }));
       await embedded?.stop();
       logger.info('stopped');
     })();

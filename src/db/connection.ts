@@ -46,7 +46,10 @@ export async function connectDatabase(uri: string, options: ConnectOptions): Pro
       await connection.close().catch(() => undefined);
       const delay = Math.min(1000 * 2 ** (attempt - 1), 10_000);
       if (attempt >= maxAttempts) {
-        options.logger.error('database unreachable, giving up', { uri: redactUri(uri), attempts: attempt });
+        options.logger.error('database unreachable, giving up', {
+          uri: redactUri(uri),
+          attempts: attempt,
+        });
         throw err;
       }
       options.logger.warn('database unreachable, retrying', {

@@ -1,6 +1,15 @@
 // The embedded database: FerretDB v1 on SQLite, built with Go on first use and run as a child process.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,22 +66,32 @@ async function goAvailable(): Promise<boolean> {
  * proxy (`go mod download`), copy it to a scratch folder, write the version file that FerretDB's
  * own release build generates, and `go build` its `cmd/ferretdb`.
  */
-export async function ensureFerretdb(logger: ProgressLogger, binary = ferretdbBinaryPath()): Promise<string> {
+export async function ensureFerretdb(
+  logger: ProgressLogger,
+  binary = ferretdbBinaryPath(),
+): Promise<string> {
   if (existsSync(binary)) return binary;
   if (!(await goAvailable())) {
     throw new EmbeddedDatabaseError(
       'No MONGODB_URI is set and Go is not installed: set MONGODB_URI=mongodb://host:27017/replybot, or install Go (https://go.dev/dl/) so ReplyBot can build its embedded database.',
     );
   }
-  logger.info(`building the embedded database (FerretDB ${FERRETDB_VERSION}) with Go; first start only, about a minute`);
+  logger.info(
+    `building the embedded database (FerretDB ${FERRETDB_VERSION}) with Go; first start only, about a minute`,
+  );
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'replybot-ferretdb-'));
   try {
-    const { stdout } = await execFileAsync('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
-      cwd: scratch,
-      maxBuffer: 1 << 20,
-    });
+    const { stdout } = await execFileAsync(
+      'go',
+      ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`],
+      {
+        cwd: scratch,
+        maxBuffer: 1 << 20,
+      },
+    );
     const moduleDir = (JSON.parse(stdout) as { Dir?: string }).Dir;
-    if (!moduleDir) throw new EmbeddedDatabaseError('go mod download did not report a module folder');
+    if (!moduleDir)
+      throw new EmbeddedDatabaseError('go mod download did not report a module folder');
     logger.info('embedded database: module downloaded, compiling');
     const source = path.join(scratch, 'src');
     cpSync(moduleDir, source, { recursive: true });
@@ -192,7 +211,9 @@ export class EmbeddedDatabase {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (exited) {
-        throw new EmbeddedDatabaseError(`The embedded database exited at start: ${this.output.trim().slice(-500)}`);
+        throw new EmbeddedDatabaseError(
+          `The embedded database exited at start: ${this.output.trim().slice(-500)}`,
+        );
       }
       if (await canConnect(this.port)) {
         this.options.logger.info('embedded database started', { port: this.port, dir });
@@ -201,7 +222,9 @@ export class EmbeddedDatabase {
       await new Promise((r) => setTimeout(r, 100));
     }
     await this.stop();
-    throw new EmbeddedDatabaseError(`The embedded database did not answer on port ${this.port} within 30 s`);
+    throw new EmbeddedDatabaseError(
+      `The embedded database did not answer on port ${this.port} within 30 s`,
+    );
   }
 
   /** Stops the process: SIGTERM, then SIGKILL if it has not exited within 5 s. */

@@ -13,7 +13,9 @@ export function createApp(ctx: HttpContext): Express {
   app.use(requestLog(ctx.logger));
   app.use(helmet());
   app.use(express.json({ limit: ctx.config.bodyLimit }));
-  app.use(express.urlencoded({ extended: false, limit: ctx.config.bodyLimit, parameterLimit: 200 }));
+  app.use(
+    express.urlencoded({ extended: false, limit: ctx.config.bodyLimit, parameterLimit: 200 }),
+  );
 
   app.use(healthRoutes(ctx));
 

@@ -13,11 +13,31 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 
 /** Errors raised by body-parser, by their `type`. */
 const PARSER_ERRORS: Record<string, { status: number; code: string; message: string }> = {
-  'entity.parse.failed': { status: 400, code: 'malformed_json', message: 'The request body is not valid JSON' },
-  'entity.too.large': { status: 413, code: 'payload_too_large', message: 'The request body is too large' },
-  'encoding.unsupported': { status: 415, code: 'unsupported_encoding', message: 'Unsupported content encoding' },
-  'charset.unsupported': { status: 415, code: 'unsupported_charset', message: 'Unsupported charset' },
-  'parameters.too.many': { status: 413, code: 'too_many_parameters', message: 'Too many form parameters' },
+  'entity.parse.failed': {
+    status: 400,
+    code: 'malformed_json',
+    message: 'The request body is not valid JSON',
+  },
+  'entity.too.large': {
+    status: 413,
+    code: 'payload_too_large',
+    message: 'The request body is too large',
+  },
+  'encoding.unsupported': {
+    status: 415,
+    code: 'unsupported_encoding',
+    message: 'Unsupported content encoding',
+  },
+  'charset.unsupported': {
+    status: 415,
+    code: 'unsupported_charset',
+    message: 'Unsupported charset',
+  },
+  'parameters.too.many': {
+    status: 413,
+    code: 'too_many_parameters',
+    message: 'Too many form parameters',
+  },
   'request.aborted': { status: 400, code: 'request_aborted', message: 'The request was aborted' },
 };
 
@@ -29,7 +49,8 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     if (err instanceof AppError) {
-      if (err.status >= 500) logger.error('request failed', { code: err.code, error: err.message, path: req.path });
+      if (err.status >= 500)
+        logger.error('request failed', { code: err.code, error: err.message, path: req.path });
       res.status(err.status).json(errorBody(err.code, err.message, err.details));
       return;
     }
@@ -38,7 +59,11 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       res.status(parserError.status).json(errorBody(parserError.code, parserError.message));
       return;
     }
-    logger.error('unhandled error', { error: err instanceof Error ? err.message : String(err), stack: err?.stack, path: req.path });
+    logger.error('unhandled error', {
+      error: err instanceof Error ? err.message : String(err),
+      stack: err?.stack,
+      path: req.path,
+    });
     res.status(500).json(errorBody('internal_error', 'Something went wrong on our side'));
   };
 }

@@ -3,7 +3,8 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../../errors';
 
 export const requireJson: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  const hasBody =
+    Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
   if (hasBody && !req.is('application/json')) {
     next(new AppError('unsupported_media_type', 'Send the body as application/json', 415));
     return;

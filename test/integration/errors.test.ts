@@ -1,0 +1,44 @@
+import request from 'supertest';
+import { startTestServer, type TestServer } from '../support/server';
+
+describe('error responses', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ BODY_LIMIT: '1kb' }, { label: 'errors' });
+  });
+  afterAll(() => server.stop());
+
+  it('answers an unknown route with 404 and the JSON error shape', async () => {
+    const res = await request(server.url).get('/no/such/thing').expect(404);
+    expect(res.body).toEqual({
+      error: { code: 'not_found', message: 'No route for GET /no/such/thing' },
+    });
+  });
+
+  it('answers malformed JSON with 400 malformed_json and no stack trace', async () => {
+    const res = await request(server.url)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send('{"to": "+1415')
+      .expect(400);
+    expect(res.body).toEqual({
+      error: { code: 'malformed_json', message: 'The request body is not valid JSON' },
+    });
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js/);
+  });
+
+  it('answers a body over the limit with 413 payload_too_large', async () => {
+    const res = await request(server.url)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ body: 'x'.repeat(5000) }))
+      .expect(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('sets helmet security headers', async () => {
+    const res = await request(server.url).get('/health');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});

@@ -1,0 +1,74 @@
+import net from 'node:net';
+import { freshDatabaseUri } from '../support/db';
+import { spawnServer } from '../support/process';
+
+describe('the server process', () => {
+  it('refuses to start in production without its required settings, naming each, exit code 1', async () => {
+    const proc = spawnServer({ NODE_ENV: 'production' });
+    const { code } = await proc.exited;
+    expect(code).toBe(1);
+    const lines = proc.output().trim().split('\n');
+    expect(lines).toEqual([
+      'config: MONGODB_URI is required when NODE_ENV=production',
+      'config: TWILIO_AUTH_TOKEN is required when NODE_ENV=production',
+      'config: ADMIN_USERS is required when NODE_ENV=production',
+      'config: PUBLIC_URL is required when NODE_ENV=production',
+    ]);
+  });
+
+  it('prints the generated admin password once and never logs it', async () => {
+    const proc = spawnServer({
+      PORT: '0',
+      MONGODB_URI: freshDatabaseUri('proc'),
+      SCHEDULER: 'off',
+      WATCH_RULES: 'false',
+    });
+    await proc.listening;
+    proc.child.kill('SIGTERM');
+    await proc.exited;
+    const m = /with password (\S+)/.exec(proc.output());
+    expect(m).not.toBeNull();
+    const password = m![1];
+    expect(proc.output().split(password)).toHaveLength(2); // exactly one occurrence
+  });
+
+  it('on SIGTERM finishes a request in flight, then exits 0 within 10 s', async () => {
+    const proc = spawnServer({
+      PORT: '0',
+      MONGODB_URI: freshDatabaseUri('proc'),
+      ADMIN_USERS: 'ops:pw',
+      SCHEDULER: 'off',
+      WATCH_RULES: 'false',
+    });
+    const port = await proc.listening;
+
+    // A request whose body is still arriving when the signal comes.
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let response = '';
+    socket.on('data', (d) => (response += d.toString()));
+    const body = JSON.stringify({ hello: 'world' });
+    socket.write(
+      `POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body.slice(0, 5));
+    await new Promise((r) => setTimeout(r, 200));
+
+    const signalledAt = Date.now();
+    proc.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    socket.write(body.slice(5));
+
+    const { code } = await proc.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    expect(response).toMatch(/^HTTP\/1\.1 404/);
+    expect(response).toContain('"code":"not_found"');
+    // New connections are refused once it has stopped.
+    await expect(
+      new Promise((resolve, reject) =>
+        net.connect(port, '127.0.0.1').once('connect', resolve).once('error', reject),
+      ),
+    ).rejects.toThrow(/ECONNREFUSED/);
+  });
+});

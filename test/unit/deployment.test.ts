@@ -1,0 +1,98 @@
+// The Docker files cannot run here (no engine): check what can be checked without one.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+const ROOT = path.resolve(__dirname, '../..');
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+const pkg = JSON.parse(read('package.json')) as {
+  scripts: Record<string, string>;
+  bin: Record<string, string>;
+};
+
+/** Every environment variable config.ts reads: schema keys and `env.NAME` look-ups. */
+function variablesReadByConfig(): string[] {
+  const source = read('src/config.ts');
+  const names = new Set<string>();
+  for (const m of source.matchAll(/^\s{4}([A-Z][A-Z0-9_]+):/gm)) names.add(m[1]);
+  for (const m of source.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)) names.add(m[1]);
+  return [...names].sort();
+}
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml')) as {
+    services: Record<
+      string,
+      {
+        image?: string;
+        build?: unknown;
+        volumes?: string[];
+        healthcheck?: unknown;
+        env_file?: unknown;
+        environment?: Record<string, string>;
+        depends_on?: unknown;
+      }
+    >;
+    volumes: Record<string, unknown>;
+  };
+
+  it('runs the app and mongo:7 with a health check and a named volume', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'mongo']);
+    expect(compose.services.mongo.image).toBe('mongo:7');
+    expect(compose.services.mongo.healthcheck).toBeDefined();
+    expect(compose.services.mongo.volumes).toContain('mongo-data:/data/db');
+    expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['mongo-data']));
+  });
+
+  it('mounts rules/ and templates/ into the app so edits reload live, and reads .env', () => {
+    const volumes = compose.services.app.volumes ?? [];
+    expect(volumes).toEqual(
+      expect.arrayContaining(['./rules:/app/rules:ro', './templates:/app/templates:ro']),
+    );
+    expect(JSON.stringify(compose.services.app.env_file)).toContain('.env');
+    expect(compose.services.app.environment?.MONGODB_URI).toBe('mongodb://mongo:27017/replybot');
+    expect(compose.services.app.depends_on).toEqual({ mongo: { condition: 'service_healthy' } });
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+
+  it('is multi-stage, installs production dependencies only and runs as a non-root user', () => {
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toContain('npm ci --omit=dev');
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it('checks /health and runs what npm start runs', () => {
+    expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/health/);
+    const cmd = /^CMD \[(.*)\]$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(`[${cmd}]`).join(' ')).toBe(pkg.scripts.start);
+  });
+
+  it('only runs npm scripts that exist', () => {
+    for (const m of dockerfile.matchAll(/npm run (\S+)/g)) expect(pkg.scripts).toHaveProperty(m[1]);
+  });
+
+  it('copies every folder the runtime needs', () => {
+    for (const dir of ['dist', 'bin', 'rules', 'templates'])
+      expect(dockerfile).toContain(`./${dir}`);
+    expect(pkg.bin.replybot).toBe('bin/replybot.js');
+  });
+});
+
+describe('documented configuration', () => {
+  const variables = variablesReadByConfig();
+
+  it('finds the variables config.ts reads', () => {
+    expect(variables).toEqual(
+      expect.arrayContaining(['PORT', 'MONGODB_URI', 'TWILIO_AUTH_TOKEN', 'ADMIN_USERS']),
+    );
+  });
+
+  it.each(['.env.example', 'README.md'])('%s names every variable config.ts reads', (file) => {
+    const text = read(file);
+    const missing = variables.filter((name) => !new RegExp(`\\b${name}\\b`).test(text));
+    expect(missing).toEqual([]);
+  });
+});
