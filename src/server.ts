@@ -4,15 +4,28 @@ import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { BotContent } from './content/botContent';
+import { InboundService } from './conversations/inbound';
+import { ConversationStore } from './conversations/store';
+import { ThreadReader } from './conversations/threads';
 import { connectDatabase } from './db/connection';
 import { EmbeddedDatabase, ensureFerretdb } from './db/embedded';
+import { bindModels, ensureIndexes, type Models } from './db/models';
 import { createApp } from './http/app';
 import type { Logger } from './logger';
+import { Metrics } from './metrics';
+import { OutboundService } from './outbound/messages';
+import { StatusService } from './outbound/status';
+import { buildTemplateContext } from './templates';
+import { createTwilioTransport, type TwilioTransport } from './outbound/twilioTransport';
+import type { RetryPolicy } from './outbound/retryPolicy';
 
 export interface ServerHandle {
   url: string;
   port: number;
   connection: Connection;
+  models: Models;
+  content: BotContent;
   /** Stop accepting, finish requests in flight, close the database; resolves when all is down. */
   close(): Promise<void>;
 }
@@ -21,23 +34,84 @@ export interface StartOptions {
   clock?: Clock;
   /** Forcibly close connections still open this long after close() began. */
   shutdownGraceMs?: number;
+  /** Twilio retry policy (tests shorten the waits). */
+  twilioRetry?: RetryPolicy;
 }
 
-export async function startServer(
-  config: Config,
-  logger: Logger,
-  options: StartOptions = {},
-): Promise<ServerHandle> {
+/** The services of one instance, wired together; no HTTP, no timers. */
+export function createServices(config: Config, logger: Logger, connection: Connection, clock: Clock, options: StartOptions = {}) {
+  const models = bindModels(connection);
+  const metrics = new Metrics();
+  const store = new ConversationStore(models, clock);
+  const content = new BotContent({
+    rulesDir: config.rulesDir,
+    templatesDir: config.templatesDir,
+    timezone: config.timezone,
+    clock,
+    logger: logger.child({ component: 'rules' }),
+  });
+  const transport: TwilioTransport = createTwilioTransport({
+    accountSid: config.twilio.accountSid,
+    authToken: config.twilio.authToken,
+    apiUrl: config.twilio.apiUrl,
+    defaultFrom: config.twilio.from,
+    retry: options.twilioRetry,
+    logger: logger.child({ component: 'twilio' }),
+  });
+  const outbound = new OutboundService({
+    store,
+    transport,
+    clock,
+    logger: logger.child({ component: 'outbound' }),
+    defaultFrom: config.twilio.from,
+    publicUrl: config.publicUrl,
+    onOutcome: (status, code) => metrics.outboundStatus(status, code),
+    renderer: {
+      hasTemplate: (name) => content.current()?.templates.has(name) ?? false,
+      render: (name, ctx) => {
+        const templates = content.current()?.templates;
+        if (!templates) throw new Error('No templates loaded');
+        const contact = ctx.contact;
+        return templates
+          .render(
+            name,
+            buildTemplateContext({
+              contact: {
+                phone: contact?.contact ?? '',
+                vars: ctx.vars,
+                tags: contact?.tags ?? [],
+                state: contact?.state ?? null,
+                firstSeen: contact?.firstMessageAt ?? undefined,
+                messageCount: contact?.inboundCount ?? 0,
+              },
+              now: ctx.now,
+            }),
+          )
+          .trim();
+      },
+    },
+  });
+  const inbound = new InboundService({
+    models,
+    store,
+    content,
+    clock,
+    logger: logger.child({ component: 'inbound' }),
+    timezone: config.timezone,
+    onInbound: (kind, rule) => metrics.inboundHandled(kind, rule),
+  });
+  const status = new StatusService(store, logger.child({ component: 'status' }), (s, code) => metrics.outboundStatus(s, code));
+  const threads = new ThreadReader(models);
+  return { models, metrics, store, content, transport, outbound, inbound, status, threads };
+}
+
+export async function startServer(config: Config, logger: Logger, options: StartOptions = {}): Promise<ServerHandle> {
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | null = null;
   let uri = config.mongodbUri;
   if (!uri) {
     const binary = await ensureFerretdb(logger);
-    embedded = await EmbeddedDatabase.start({
-      binary,
-      dir: path.join(config.dataDir, 'ferretdb'),
-      logger,
-    });
+    embedded = await EmbeddedDatabase.start({ binary, dir: path.join(config.dataDir, 'ferretdb'), logger });
     uri = embedded.uri('replybot');
   }
 
@@ -49,15 +123,29 @@ export async function startServer(
     throw err;
   }
 
+  const services = createServices(config, logger, connection, clock, options);
+  await ensureIndexes(services.models);
+  await services.content.reload();
+  if (config.watchRules) services.content.watch();
+
   const app = createApp({
     config,
     logger,
     connection,
     clock,
     startedAt: clock.now(),
+    ...services,
     health: {
-      rules: () => ({ loaded: false, version: null, count: 0, error: false }),
-      twilioMode: () => (config.twilio.authToken ? 'twilio' : 'dry-run'),
+      rules: () => {
+        const current = services.content.current();
+        return {
+          loaded: current !== null,
+          version: current?.version ?? null,
+          count: current?.ruleSet.ruleCount ?? 0,
+          error: services.content.lastFailure() !== null,
+        };
+      },
+      twilioMode: () => services.transport.mode,
     },
   });
 
@@ -70,12 +158,13 @@ export async function startServer(
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
   const port = (server.address() as { port: number }).port;
-  logger.info('listening', { port, database: embedded ? 'embedded' : 'mongodb' });
+  logger.info('listening', { port, database: embedded ? 'embedded' : 'mongodb', twilio: services.transport.mode });
 
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       const graceMs = options.shutdownGraceMs ?? 8000;
+      services.content.close();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle once their request is answered: close them as they do.
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
@@ -84,14 +173,12 @@ export async function startServer(
       await drained;
       clearInterval(sweep);
       clearTimeout(force);
-      await connection
-        .close()
-        .catch((err: Error) => logger.warn('database close failed', { error: err.message }));
+      await connection.close().catch((err: Error) => logger.warn('database close failed', { error: err.message }));
       await embedded?.stop();
       logger.info('stopped');
     })();
     return closing;
   };
 
-  return { url: `http://127.0.0.1:${port}`, port, connection, close };
+  return { url: `http://127.0.0.1:${port}`, port, connection, models: services.models, content: services.content, close };
 }

@@ -1,10 +1,18 @@
 // The express application: middleware in order, the routes, and the error handler last.
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
 import type { HttpContext } from './context';
 import { createErrorHandler, notFoundHandler } from './errorHandler';
+import { adminAuth } from './middleware/adminAuth';
 import { requestLog } from './middleware/requestLog';
+import { twilioSignature } from './middleware/twilioSignature';
+import { buildOpenApiDocument } from './openapi';
 import { healthRoutes } from './routes/health';
+import { messageRoutes } from './routes/messages';
+import { ruleRoutes } from './routes/rules';
+import { threadRoutes } from './routes/threads';
+import { twilioWebhookRoutes } from './routes/twilioWebhooks';
 
 export function createApp(ctx: HttpContext): Express {
   const app = express();
@@ -12,12 +20,45 @@ export function createApp(ctx: HttpContext): Express {
   app.set('trust proxy', ctx.config.trustProxy);
   app.use(requestLog(ctx.logger));
   app.use(helmet());
-  app.use(express.json({ limit: ctx.config.bodyLimit }));
+
+  // Webhooks: form-encoded, signature-checked, no Basic Auth. /api/receive-sms is the original alias.
+  const verify = twilioSignature({
+    authToken: ctx.config.twilio.authToken,
+    enabled: ctx.config.twilio.validateSignature,
+    publicUrl: ctx.config.publicUrl,
+  });
+  const form = express.urlencoded({ extended: false, limit: ctx.config.bodyLimit, parameterLimit: 200 });
   app.use(
-    express.urlencoded({ extended: false, limit: ctx.config.bodyLimit, parameterLimit: 200 }),
+    form,
+    twilioWebhookRoutes({
+      inbound: ctx.inbound,
+      status: ctx.status,
+      verify,
+      observe: (route, seconds) => ctx.metrics.webhookObserved(route, seconds),
+    }),
   );
 
+  // Operations: no auth.
   app.use(healthRoutes(ctx));
+  app.get('/metrics', async (_req, res) => {
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.render());
+  });
+  const openapi = buildOpenApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'ReplyBot API' }));
+
+  // Admin API: credentials are checked before the body is even parsed.
+  const admin = express.Router();
+  admin.use(adminAuth({ users: ctx.config.adminUsers, maxFailures: ctx.config.authMaxFailures, clock: ctx.clock }));
+  admin.use(express.json({ limit: ctx.config.bodyLimit }));
+  admin.use(messageRoutes({ outbound: ctx.outbound, store: ctx.store }));
+  admin.use(threadRoutes(ctx.threads));
+  admin.use(ruleRoutes(ctx.content, ctx.clock));
+  for (const router of ctx.adminRouters ?? []) admin.use(router);
+  // Mounted by a path test rather than app.use('/api'), so the routers keep their full paths.
+  app.use((req, res, next) => (req.path.startsWith('/api/') ? admin(req, res, next) : next()));
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(ctx.logger));

@@ -2,7 +2,15 @@
 import type { Connection } from 'mongoose';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
+import type { BotContent } from '../content/botContent';
+import type { InboundService } from '../conversations/inbound';
+import type { ConversationStore } from '../conversations/store';
+import type { ThreadReader } from '../conversations/threads';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { OutboundService } from '../outbound/messages';
+import type { StatusService } from '../outbound/status';
+import type { Router } from 'express';
 
 export interface HealthSources {
   /** A summary of the loaded rules for /health. */
@@ -17,4 +25,13 @@ export interface HttpContext {
   clock: Clock;
   startedAt: Date;
   health: HealthSources;
+  metrics: Metrics;
+  content: BotContent;
+  inbound: InboundService;
+  status: StatusService;
+  outbound: OutboundService;
+  store: ConversationStore;
+  threads: ThreadReader;
+  /** Routes added by other modules (the scheduler's), mounted behind admin auth. */
+  adminRouters?: Router[];
 }

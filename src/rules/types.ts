@@ -128,6 +128,8 @@ export interface RuleSet {
   compliance: ComplianceConfig;
   /** Not errors, but worth showing to an editor (e.g. the help template does not exist). */
   warnings: string[];
+  /** The zone `time` conditions use when they name none (LoadOptions.defaultTimezone). */
+  defaultTimezone: string;
   /** Internal to the engine; exposed read-only for tools and benchmarks. */
   readonly compiled: readonly CompiledRule[];
   readonly index: RuleIndex;

@@ -1,0 +1,163 @@
+// The inbound pipeline: a texter's message in, the decision applied, the TwiML reply out.
+import type { Clock } from '../clock';
+import type { BotContent } from '../content/botContent';
+import { evaluate, type Outcome } from '../content/evaluate';
+import { isDuplicateKeyError, type Models } from '../db/models';
+import type { ThreadDoc } from '../db/models/thread';
+import { buildTwiml } from '../templates';
+import type { ConversationStore } from './store';
+
+export interface InboundMessage {
+  messageSid: string;
+  from: string;
+  to: string;
+  body: string;
+  media: { url: string; contentType: string | null }[];
+}
+
+export interface InboundResult {
+  twiml: string;
+  /** True when this MessageSid was answered before (a Twilio retry): nothing new was stored. */
+  duplicate: boolean;
+  kind: Outcome['kind'] | 'duplicate' | 'no_rules';
+  rule: string | null;
+}
+
+interface InboundLogger {
+  info(message: string, meta?: object): void;
+  warn(message: string, meta?: object): void;
+  error(message: string, meta?: object): void;
+}
+
+export interface InboundServiceOptions {
+  models: Models;
+  store: ConversationStore;
+  content: BotContent;
+  clock: Clock;
+  logger: InboundLogger;
+  timezone: string;
+  /** Called once per new inbound message, for metrics. */
+  onInbound?: (kind: string, rule: string | null) => void;
+}
+
+const EMPTY_TWIML = buildTwiml([]);
+
+export class InboundService {
+  constructor(private readonly o: InboundServiceOptions) {}
+
+  async handle(msg: InboundMessage): Promise<InboundResult> {
+    const key = `in:${msg.messageSid}`;
+    const seen = await this.o.models.Message.findOne({ key }, { replyTwiml: 1, rule: 1 }).lean();
+    if (seen) return { twiml: seen.replyTwiml ?? EMPTY_TWIML, duplicate: true, kind: 'duplicate', rule: seen.rule ?? null };
+
+    const now = this.o.clock.now();
+    const thread = await this.o.store.ensureThread(msg.from, msg.to);
+    const content = this.o.content.current();
+    const outcome = content
+      ? evaluate(content, {
+          message: { body: msg.body, from: msg.from, to: msg.to, media: msg.media.map((m) => ({ url: m.url, contentType: m.contentType ?? undefined })) },
+          thread: {
+            state: thread.state ?? null,
+            vars: (thread.vars as Record<string, unknown>) ?? {},
+            tags: thread.tags ?? [],
+            messageCount: thread.inboundCount ?? 0,
+            optedOut: Boolean(thread.optedOut),
+            firstSeen: thread.firstMessageAt ?? null,
+          },
+          now,
+        })
+      : null;
+    if (outcome?.error) {
+      this.o.logger.error('reply failed; answered with the fallback', { rule: outcome.rule?.id, error: outcome.error });
+    }
+    const twiml = outcome?.twiml ?? EMPTY_TWIML;
+    const ruleId = outcome?.rule?.id ?? null;
+
+    // The unique key is the gate: if Twilio's retry raced us here, only one insert wins.
+    try {
+      await this.o.models.Message.create({
+        key,
+        thread: thread._id,
+        direction: 'inbound',
+        contact: msg.from,
+        number: msg.to,
+        body: msg.body,
+        media: msg.media,
+        sid: msg.messageSid,
+        status: 'received',
+        rule: ruleId,
+        replyTwiml: twiml,
+      });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      const first = await this.o.models.Message.findOne({ key }, { replyTwiml: 1, rule: 1 }).lean();
+      return { twiml: first?.replyTwiml ?? EMPTY_TWIML, duplicate: true, kind: 'duplicate', rule: first?.rule ?? null };
+    }
+
+    const replies = outcome?.replies ?? [];
+    if (replies.length > 0) {
+      await this.o.models.Message.insertMany(
+        replies.map((r, i) => ({
+          key: `reply:${msg.messageSid}:${i}`,
+          thread: thread._id,
+          direction: 'outbound',
+          contact: msg.from,
+          number: msg.to,
+          body: r.body,
+          media: r.media.map((url) => ({ url, contentType: null })),
+          status: 'twiml',
+          rule: ruleId,
+        })),
+      );
+    }
+    await this.applyToThread(thread, outcome, now, replies.length);
+    if (outcome?.schedule) await this.scheduleFollowUp(thread, outcome, msg);
+
+    this.o.onInbound?.(outcome?.kind ?? 'no_rules', ruleId);
+    this.o.logger.info('inbound handled', { kind: outcome?.kind ?? 'no_rules', rule: ruleId, replies: replies.length });
+    return { twiml, duplicate: false, kind: outcome?.kind ?? 'no_rules', rule: ruleId };
+  }
+
+  private async applyToThread(thread: ThreadDoc, outcome: Outcome | null, now: Date, replies: number): Promise<void> {
+    const set: Record<string, unknown> = { lastMessageAt: now };
+    if (!thread.firstMessageAt) set.firstMessageAt = now;
+    if (outcome) {
+      for (const [name, value] of Object.entries(outcome.set)) set[`vars.${name}`] = value;
+      if (outcome.state !== undefined) set.state = outcome.state;
+      if (outcome.tags.add.length || outcome.tags.remove.length) {
+        const tags = new Set(thread.tags ?? []);
+        for (const t of outcome.tags.add) tags.add(t);
+        for (const t of outcome.tags.remove) tags.delete(t);
+        set.tags = [...tags];
+      }
+      if (outcome.optOut) Object.assign(set, { optedOut: true, optedOutAt: now });
+      if (outcome.optIn) Object.assign(set, { optedOut: false, optedOutAt: null });
+    }
+    await this.o.models.Thread.updateOne(
+      { _id: thread._id },
+      { $set: set, $inc: { inboundCount: 1, messageCount: 1 + replies } },
+    );
+    // Opting in on one number clears the contact's opt-out everywhere (opt-out is per contact).
+    if (outcome?.optIn) await this.o.store.setOptedOut(thread.contact, null, false);
+  }
+
+  /** A rule's `schedule:` action becomes a one-off schedule the scheduler sends later. */
+  private async scheduleFollowUp(thread: ThreadDoc, outcome: Outcome, msg: InboundMessage): Promise<void> {
+    const s = outcome.schedule!;
+    await this.o.models.Schedule.create({
+      name: `${outcome.rule?.id ?? 'rule'} follow-up`,
+      to: [msg.from],
+      from: msg.to,
+      body: s.body ?? null,
+      template: s.template ?? null,
+      vars: {},
+      sendAt: s.at,
+      nextRunAt: s.at,
+      timezone: this.o.timezone,
+      source: 'rule',
+      rule: outcome.rule?.id ?? null,
+      status: 'active',
+    });
+    this.o.logger.info('follow-up scheduled', { rule: outcome.rule?.id, at: s.at.toISOString(), thread: String(thread._id) });
+  }
+}

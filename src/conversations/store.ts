@@ -1,0 +1,169 @@
+// Writes threads and messages: the only code that does. Exactly-once rests on the messages' unique `key`.
+import type { Types } from 'mongoose';
+import type { Clock } from '../clock';
+import { isDuplicateKeyError, type Models } from '../db/models';
+import type { MessageDoc, MessageStatus } from '../db/models/message';
+import type { ThreadDoc } from '../db/models/thread';
+
+/** Delivery statuses in the order Twilio moves through them; a status never moves backwards. */
+const STATUS_RANK: Record<string, number> = {
+  pending: 0,
+  sending: 1,
+  accepted: 2,
+  scheduled: 2,
+  queued: 3,
+  sent: 4,
+  // Final states share the top rank: once one is reached, nothing later replaces it…
+  delivered: 5,
+  undelivered: 5,
+  failed: 5,
+  canceled: 5,
+  // …except that a read receipt follows delivery.
+  read: 6,
+};
+
+export function statusRank(status: string): number | undefined {
+  return STATUS_RANK[status];
+}
+
+export interface OutboundRecord {
+  key: string;
+  contact: string;
+  number: string | null;
+  body: string;
+  media: string[];
+  status: MessageStatus;
+  rule?: string | null;
+  schedule?: Types.ObjectId | null;
+  fireAt?: Date | null;
+  segments: number;
+  encoding: string;
+  requestHash?: string | null;
+}
+
+export class ConversationStore {
+  constructor(
+    private readonly models: Models,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The thread for (contact, our number), created on first contact. */
+  async ensureThread(contact: string, number: string): Promise<ThreadDoc> {
+    const filter = { contact: String(contact), number: String(number) };
+    try {
+      return await this.models.Thread.findOneAndUpdate(
+        filter,
+        { $setOnInsert: { ...filter, state: null, vars: {}, tags: [], optedOut: false } },
+        { upsert: true, new: true },
+      ).lean<ThreadDoc>();
+    } catch (err) {
+      // Two first messages at once: both upsert, one loses the unique index race and reads the winner.
+      if (!isDuplicateKeyError(err)) throw err;
+      const thread = await this.models.Thread.findOne(filter).lean<ThreadDoc>();
+      if (!thread) throw err;
+      return thread;
+    }
+  }
+
+  /**
+   * Opt-out is per contact: a contact who replied STOP to any of our numbers gets nothing from
+   * any of them (the cautious reading of carrier rules; Twilio itself blocks per sender).
+   */
+  async isOptedOut(contact: string): Promise<boolean> {
+    return (await this.models.Thread.exists({ contact: String(contact), optedOut: true })) !== null;
+  }
+
+  async setOptedOut(contact: string, number: string | null, optedOut: boolean): Promise<void> {
+    const now = this.clock.now();
+    const update = optedOut ? { optedOut: true, optedOutAt: now } : { optedOut: false, optedOutAt: null };
+    if (number) {
+      await this.models.Thread.updateOne(
+        { contact: String(contact), number: String(number) },
+        { $set: update, $setOnInsert: { state: null, vars: {}, tags: [] } },
+        { upsert: true },
+      );
+    }
+    if (optedOut) {
+      // Make sure at least one thread of this contact carries the flag (isOptedOut looks for it).
+      await this.models.Thread.updateMany({ contact: String(contact) }, { $set: update });
+    } else {
+      await this.models.Thread.updateMany({ contact: String(contact), optedOut: true }, { $set: update });
+    }
+  }
+
+  /**
+   * Stores an outbound message before any Twilio call. Returns null when a message with the same
+   * key already exists (a repeated request, a second instance claiming the same send).
+   */
+  async insertOutbound(record: OutboundRecord, thread: ThreadDoc | null): Promise<MessageDoc | null> {
+    try {
+      const doc = await this.models.Message.create({
+        key: record.key,
+        thread: thread?._id ?? null,
+        direction: 'outbound',
+        contact: record.contact,
+        number: record.number,
+        body: record.body,
+        media: record.media.map((url) => ({ url, contentType: null })),
+        status: record.status,
+        rule: record.rule ?? null,
+        schedule: record.schedule ?? null,
+        fireAt: record.fireAt ?? null,
+        segments: record.segments,
+        encoding: record.encoding,
+        requestHash: record.requestHash ?? null,
+      });
+      if (thread) {
+        await this.models.Thread.updateOne(
+          { _id: thread._id },
+          { $inc: { messageCount: 1 }, $set: { lastMessageAt: this.clock.now() } },
+        );
+      }
+      return doc.toObject() as MessageDoc;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return null;
+      throw err;
+    }
+  }
+
+  async findByKey(key: string): Promise<MessageDoc | null> {
+    return this.models.Message.findOne({ key: String(key) }).lean<MessageDoc>();
+  }
+
+  async findById(id: string): Promise<MessageDoc | null> {
+    return this.models.Message.findById(id).lean<MessageDoc>();
+  }
+
+  async recordSendResult(
+    id: Types.ObjectId,
+    result: { sid: string | null; status: MessageStatus; number?: string | null; errorCode?: number | null; errorMessage?: string | null },
+  ): Promise<MessageDoc | null> {
+    const set: Record<string, unknown> = { sid: result.sid, status: result.status };
+    if (result.number) set.number = result.number;
+    if (result.errorCode !== undefined) set.errorCode = result.errorCode;
+    if (result.errorMessage !== undefined) set.errorMessage = result.errorMessage;
+    return this.models.Message.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<MessageDoc>();
+  }
+
+  /**
+   * Applies a status callback, moving forward only: the update matches only while the stored
+   * status ranks lower, so two callbacks racing cannot move it back either.
+   */
+  async applyStatus(sid: string, status: string, errorCode: number | null): Promise<'updated' | 'stale' | 'unknown_sid'> {
+    const rank = statusRank(status);
+    if (rank === undefined) return 'stale';
+    const lower = Object.entries(STATUS_RANK)
+      .filter(([, r]) => r < rank)
+      .map(([s]) => s);
+    const set: Record<string, unknown> = { status };
+    if (errorCode !== null) set.errorCode = errorCode;
+    const updated = await this.models.Message.findOneAndUpdate(
+      { sid: String(sid), status: { $in: lower } },
+      { $set: set },
+      { new: true },
+    ).lean<MessageDoc>();
+    if (updated) return 'updated';
+    const exists = await this.models.Message.exists({ sid: String(sid) });
+    return exists ? 'stale' : 'unknown_sid';
+  }
+}

@@ -1,0 +1,142 @@
+// Reading threads and their messages for the admin API. Queries are built from typed values only.
+import type { Models } from '../db/models';
+import type { MessageDoc } from '../db/models/message';
+import type { ThreadDoc } from '../db/models/thread';
+import { NotFoundError } from '../errors';
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  limit: number;
+  total: number;
+}
+
+export interface ThreadView {
+  id: string;
+  contact: string;
+  number: string;
+  state: string | null;
+  vars: Record<string, unknown>;
+  tags: string[];
+  optedOut: boolean;
+  optedOutAt: Date | null;
+  firstMessageAt: Date | null;
+  lastMessageAt: Date | null;
+  inboundCount: number;
+  messageCount: number;
+}
+
+export interface MessageView {
+  id: string;
+  threadId: string | null;
+  direction: 'inbound' | 'outbound';
+  contact: string;
+  number: string | null;
+  body: string;
+  media: { url: string; contentType: string | null }[];
+  sid: string | null;
+  status: string;
+  errorCode: number | null;
+  errorMessage: string | null;
+  rule: string | null;
+  scheduleId: string | null;
+  segments: number | null;
+  encoding: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toThreadView(t: ThreadDoc): ThreadView {
+  return {
+    id: String(t._id),
+    contact: t.contact,
+    number: t.number,
+    state: t.state ?? null,
+    vars: (t.vars as Record<string, unknown>) ?? {},
+    tags: t.tags ?? [],
+    optedOut: Boolean(t.optedOut),
+    optedOutAt: t.optedOutAt ?? null,
+    firstMessageAt: t.firstMessageAt ?? null,
+    lastMessageAt: t.lastMessageAt ?? null,
+    inboundCount: t.inboundCount ?? 0,
+    messageCount: t.messageCount ?? 0,
+  };
+}
+
+export function toMessageView(m: MessageDoc): MessageView {
+  return {
+    id: String(m._id),
+    threadId: m.thread ? String(m.thread) : null,
+    direction: m.direction,
+    contact: m.contact,
+    number: m.number ?? null,
+    body: m.body ?? '',
+    media: (m.media ?? []).map((x) => ({ url: x.url, contentType: x.contentType ?? null })),
+    sid: m.sid ?? null,
+    status: m.status,
+    errorCode: m.errorCode ?? null,
+    errorMessage: m.errorMessage ?? null,
+    rule: m.rule ?? null,
+    scheduleId: m.schedule ? String(m.schedule) : null,
+    segments: m.segments ?? null,
+    encoding: m.encoding ?? null,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+  };
+}
+
+export interface ThreadFilter {
+  optedOut?: boolean;
+  tag?: string;
+}
+
+export class ThreadReader {
+  constructor(private readonly models: Models) {}
+
+  async list(filter: ThreadFilter, page: number, limit: number): Promise<Page<ThreadView>> {
+    const query: Record<string, unknown> = {};
+    if (filter.optedOut !== undefined) query.optedOut = filter.optedOut;
+    if (filter.tag !== undefined) query.tags = String(filter.tag);
+    const [items, total] = await Promise.all([
+      this.models.Thread.find(query)
+        .sort({ lastMessageAt: -1, _id: -1 })
+        .skip((page - 1) * limit)
+        .limit(limit)
+        .lean<ThreadDoc[]>(),
+      this.models.Thread.countDocuments(query),
+    ]);
+    return { items: items.map(toThreadView), page, limit, total };
+  }
+
+  /** The contact's most recently active thread (a contact may have written to several of our numbers). */
+  async find(contact: string, number?: string): Promise<ThreadDoc> {
+    const query: Record<string, string> = { contact: String(contact) };
+    if (number !== undefined) query.number = String(number);
+    const thread = await this.models.Thread.findOne(query).sort({ lastMessageAt: -1 }).lean<ThreadDoc>();
+    if (!thread) throw new NotFoundError(`No thread with ${contact}`, 'thread_not_found');
+    return thread;
+  }
+
+  async withRecentMessages(contact: string, number?: string, recent = 20): Promise<ThreadView & { messages: MessageView[] }> {
+    const thread = await this.find(contact, number);
+    const messages = await this.models.Message.find({ thread: thread._id })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(recent)
+      .lean<MessageDoc[]>();
+    return { ...toThreadView(thread), messages: messages.map(toMessageView) };
+  }
+
+  async messages(contact: string, page: number, limit: number, number?: string): Promise<Page<MessageView>> {
+    const thread = await this.find(contact, number);
+    const query = { thread: thread._id };
+    const [items, total] = await Promise.all([
+      this.models.Message.find(query)
+        .sort({ createdAt: -1, _id: -1 })
+        .skip((page - 1) * limit)
+        .limit(limit)
+        .lean<MessageDoc[]>(),
+      this.models.Message.countDocuments(query),
+    ]);
+    return { items: items.map(toMessageView), page, limit, total };
+  }
+}

@@ -1,0 +1,72 @@
+// One SMS/MMS on a thread, in either direction, with its delivery status.
+import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+
+export const MESSAGE_STATUSES = [
+  'received', // inbound
+  'twiml', // a reply given in the webhook's TwiML; Twilio sends it
+  'pending', // stored, the Twilio call not yet made
+  'sending', // the Twilio call is under way (scheduler: the claim before the call)
+  'dry-run',
+  'accepted',
+  'scheduled',
+  'queued',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'read',
+  'canceled',
+  'skipped', // scheduler: the recipient had opted out
+  'unknown', // scheduler: the process died during the Twilio call; never retried
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+const mediaSchema = new Schema({ url: { type: String, required: true }, contentType: { type: String, default: null } }, { _id: false });
+
+export const messageSchema = new Schema(
+  {
+    /**
+     * What makes this message unique, enforced by a unique index: `in:<MessageSid>` for inbound
+     * (Twilio retries), `reply:<MessageSid>:<n>` for replies, `api:<user>:<Idempotency-Key>` or
+     * `api:<uuid>` for the send API, `sched:<schedule>:<fire>:<recipient>` for scheduled sends.
+     * One index serves every exactly-once rule without transactions.
+     */
+    key: { type: String, required: true },
+    thread: { type: Schema.Types.ObjectId, ref: 'Thread', default: null },
+    direction: { type: String, enum: ['inbound', 'outbound'], required: true },
+    contact: { type: String, required: true },
+    number: { type: String, default: null },
+    body: { type: String, default: '' },
+    media: { type: [mediaSchema], default: [] },
+    sid: { type: String, default: null },
+    status: { type: String, enum: MESSAGE_STATUSES, required: true },
+    errorCode: { type: Number, default: null },
+    errorMessage: { type: String, default: null },
+    rule: { type: String, default: null },
+    schedule: { type: Schema.Types.ObjectId, default: null },
+    fireAt: { type: Date, default: null },
+    segments: { type: Number, default: null },
+    encoding: { type: String, default: null },
+    /** Inbound only: the TwiML we answered with, given again when Twilio retries. */
+    replyTwiml: { type: String, default: null },
+    /** Outbound via the API: the JSON answered, given again for a repeated Idempotency-Key. */
+    requestHash: { type: String, default: null },
+  },
+  { timestamps: true, collection: 'messages' },
+);
+
+messageSchema.index({ key: 1 }, { unique: true });
+// Status callbacks find a message by its Twilio SID.
+messageSchema.index({ sid: 1 });
+// A thread's messages, newest first.
+messageSchema.index({ thread: 1, createdAt: -1 });
+// A schedule's recent runs.
+messageSchema.index({ schedule: 1, createdAt: -1 });
+
+export type MessageFields = InferSchemaType<typeof messageSchema>;
+export type MessageDoc = MessageFields & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
+export type MessageModel = Model<MessageFields>;
+
+export function messageModel(connection: Connection): MessageModel {
+  return (connection.models.Message as MessageModel | undefined) ?? connection.model('Message', messageSchema);
+}

@@ -1,0 +1,166 @@
+// The OpenAPI 3.1 document, generated from the same zod schemas that validate requests.
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import * as s from './schemas';
+import { scheduleOpenApiPaths } from './scheduleSchemas';
+
+type Method = RouteConfig['method'];
+
+const json = (schema: z.ZodTypeAny, description: string) => ({ description, content: { 'application/json': { schema } } });
+const error = (description: string) => json(s.ErrorResponse, description);
+const adminErrors = {
+  400: error('Malformed or invalid input'),
+  401: error('No or wrong credentials'),
+  429: error('Too many failed login attempts'),
+};
+
+const TwilioForm = z
+  .object({
+    MessageSid: z.string(),
+    From: z.string(),
+    To: z.string(),
+    Body: z.string().optional(),
+    NumMedia: z.string().optional(),
+  })
+  .catchall(z.string())
+  .openapi('TwilioInboundForm');
+
+const TwilioStatusForm = z
+  .object({ MessageSid: z.string(), MessageStatus: z.string(), ErrorCode: z.string().optional() })
+  .catchall(z.string())
+  .openapi('TwilioStatusForm');
+
+export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
+  const admin = [{ basicAuth: [] }];
+  const add = (method: Method, path: string, config: Omit<RouteConfig, 'method' | 'path'>) =>
+    registry.registerPath({ method, path, ...config });
+
+  for (const path of ['/twilio/sms', '/api/receive-sms']) {
+    add('post', path, {
+      summary: path === '/twilio/sms' ? 'Incoming message webhook (Twilio)' : 'Incoming message webhook, original route name',
+      tags: ['webhooks'],
+      description: 'Signed by Twilio (X-Twilio-Signature). Answers TwiML; a retried MessageSid gets the first answer again.',
+      request: { body: { content: { 'application/x-www-form-urlencoded': { schema: TwilioForm } } } },
+      responses: {
+        200: { description: 'TwiML reply', content: { 'text/xml': { schema: z.string() } } },
+        400: error('From, To or MessageSid missing'),
+        403: error('Missing or invalid signature'),
+      },
+    });
+  }
+  add('post', '/twilio/status', {
+    summary: 'Message status callback (Twilio)',
+    tags: ['webhooks'],
+    request: { body: { content: { 'application/x-www-form-urlencoded': { schema: TwilioStatusForm } } } },
+    responses: { 204: { description: 'Recorded (statuses only move forward)' }, 400: error('MessageSid missing'), 403: error('Missing or invalid signature') },
+  });
+
+  add('post', '/api/messages', {
+    summary: 'Send a message now',
+    tags: ['messages'],
+    security: admin,
+    request: {
+      headers: z.object({ 'Idempotency-Key': z.string().optional() }),
+      body: { content: { 'application/json': { schema: s.SendMessageRequest } } },
+    },
+    responses: {
+      202: json(s.SendMessageResponse, 'Accepted by Twilio (or recorded as dry-run)'),
+      ...adminErrors,
+      409: error('Recipient opted out, or Idempotency-Key reused with another request'),
+      415: error('Body is not JSON'),
+      422: error('Rejected by Twilio (invalid number and the like)'),
+      502: error('Twilio failed or rejected our credentials'),
+    },
+  });
+  add('post', '/api/send-sms', {
+    summary: 'Send a message (the original API)',
+    tags: ['messages'],
+    security: admin,
+    request: { body: { content: { 'application/json': { schema: s.LegacySendRequest } } } },
+    responses: { 200: json(s.LegacySendResponse, 'Sent'), ...adminErrors, 409: error('Recipient opted out'), 422: error('Rejected by Twilio'), 502: error('Twilio failed') },
+  });
+  add('get', '/api/messages/{id}', {
+    summary: 'One message',
+    tags: ['messages'],
+    security: admin,
+    request: { params: s.IdParam },
+    responses: { 200: json(s.Message, 'The message'), ...adminErrors, 404: error('No such message') },
+  });
+
+  add('get', '/api/threads', {
+    summary: 'Threads, newest first',
+    tags: ['threads'],
+    security: admin,
+    request: { query: s.ThreadListQuery },
+    responses: { 200: json(s.ThreadPage, 'A page of threads'), ...adminErrors },
+  });
+  add('get', '/api/threads/{phone}', {
+    summary: "A contact's thread with its recent messages",
+    tags: ['threads'],
+    security: admin,
+    request: { params: s.PhoneParam, query: s.ThreadQuery },
+    responses: { 200: json(s.ThreadWithMessages, 'The thread'), ...adminErrors, 404: error('No thread with this number') },
+  });
+  add('get', '/api/threads/{phone}/messages', {
+    summary: "A thread's messages, newest first",
+    tags: ['threads'],
+    security: admin,
+    request: { params: s.PhoneParam, query: s.PageQuery },
+    responses: { 200: json(s.MessagePage, 'A page of messages'), ...adminErrors, 404: error('No thread with this number') },
+  });
+
+  add('get', '/api/rules', {
+    summary: 'The loaded rules, their version and the last load error',
+    tags: ['rules'],
+    security: admin,
+    responses: { 200: json(s.RulesStatus, 'Rules status'), ...adminErrors },
+  });
+  add('post', '/api/rules/reload', {
+    summary: 'Reload rules and templates now',
+    tags: ['rules'],
+    security: admin,
+    responses: { 200: json(s.RulesStatus, 'Loaded'), ...adminErrors, 422: json(s.RulesStatus, 'Not loaded: errors listed in lastError; the last good set stays in force') },
+  });
+  add('post', '/api/rules/test', {
+    summary: 'Run one message through the rules without side effects',
+    tags: ['rules'],
+    security: admin,
+    request: { body: { content: { 'application/json': { schema: s.RuleTestRequest } } } },
+    responses: { 200: json(s.RuleTestResponse, 'What the bot would do'), ...adminErrors, 503: error('No rules loaded') },
+  });
+
+  scheduleOpenApiPaths(add, { admin, json, error, adminErrors });
+
+  add('get', '/health', {
+    summary: 'Health of this instance',
+    tags: ['operations'],
+    responses: { 200: json(s.Health, 'Healthy'), 503: json(s.Health, 'Database unreachable') },
+  });
+  add('get', '/metrics', {
+    summary: 'Prometheus metrics',
+    tags: ['operations'],
+    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+  });
+  add('get', '/openapi.json', { summary: 'This document', tags: ['operations'], responses: { 200: { description: 'OpenAPI 3.1 JSON' } } });
+  add('get', '/docs', { summary: 'Swagger UI for this document', tags: ['operations'], responses: { 200: { description: 'HTML page' } } });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'ReplyBot',
+      version: '0.1.0',
+      description:
+        'Rule-driven SMS auto-responder for Twilio. Admin routes use HTTP Basic Auth; errors are `{"error": {"code", "message", "details"?}}`.',
+    },
+  });
+}
+
+export type OpenApiAdd = (method: Method, path: string, config: Omit<RouteConfig, 'method' | 'path'>) => void;
+export interface OpenApiHelpers {
+  admin: { basicAuth: string[] }[];
+  json: typeof json;
+  error: typeof error;
+  adminErrors: typeof adminErrors;
+}

@@ -1,0 +1,126 @@
+// The HTTP client we give the Twilio SDK: points it at TWILIO_API_URL and retries transient failures.
+//
+// Why a custom `httpClient` (ClientOpts.httpClient in twilio/lib/base/BaseTwilio.d.ts; Twilio's
+// guide "Custom HTTP clients for the Twilio Node helper library" extends RequestClient the same
+// way), rather than the alternatives in twilio@5:
+// - Overwriting `client.api.baseUrl` also works, but the SDK then still runs its edge/region
+//   hostname rewriting (TWILIO_EDGE / TWILIO_REGION) over our URL, and we would still need a hook
+//   for the next point. Here the rewrite happens last, on the final URL, and only for Twilio hosts.
+// - Retry-After: the SDK turns an error response into a RestException that drops the headers, so
+//   only the HTTP layer can see Retry-After. Retrying here keeps status, headers and wait in one
+//   place, and the SDK still builds its RestException from the final response as usual.
+// - The SDK's own `autoRetry` covers 429 only (not 5xx or network errors), ignores Retry-After and
+//   waits with a real setTimeout we cannot inject, so it stays off.
+import twilio from 'twilio';
+import { networkErrorCode } from './twilioErrors';
+import {
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelayMs,
+  validateRetryPolicy,
+  type RetryPolicy,
+} from './retryPolicy';
+
+type RequestOptions = Parameters<twilio.RequestClient['request']>[0];
+type RequestResult = Awaited<ReturnType<twilio.RequestClient['request']>>;
+
+export interface TransportLogger {
+  warn(msg: string, meta?: object): void;
+  info(msg: string, meta?: object): void;
+}
+
+export interface TwilioHttpClientOptions {
+  /** Replaces `https://api.twilio.com` (and its edge/region variants); may carry a path prefix. */
+  apiUrl?: string;
+  retry?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  logger?: TransportLogger;
+  /** Per-request timeout; the SDK's default is 30 s. */
+  timeoutMs?: number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const silent: TransportLogger = { warn: () => undefined, info: () => undefined };
+
+/** `https://api.twilio.com/2010-04-01/…` → `<apiUrl>/2010-04-01/…`; other hosts are left alone. */
+export function rewriteTwilioUrl(uri: string, apiUrl: string | undefined): string {
+  if (!apiUrl) return uri;
+  const original = new URL(uri);
+  if (!/^api(\.[a-z0-9-]+)*\.twilio\.com$/i.test(original.hostname)) return uri;
+  const base = apiUrl.replace(/\/+$/, '');
+  return `${base}${original.pathname}${original.search}`;
+}
+
+export class TwilioHttpClient extends twilio.RequestClient {
+  private readonly apiUrl: string | undefined;
+  private readonly policy: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly logger: TransportLogger;
+
+  constructor(options: TwilioHttpClientOptions = {}) {
+    super({ autoRetry: false, timeout: options.timeoutMs });
+    this.apiUrl = options.apiUrl;
+    this.policy = validateRetryPolicy(options.retry ?? DEFAULT_RETRY_POLICY);
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? silent;
+  }
+
+  override async request<TData>(opts: RequestOptions): Promise<RequestResult & { body: TData }> {
+    const request = { ...opts, uri: rewriteTwilioUrl(opts.uri, this.apiUrl) };
+    for (let attempt = 1; ; attempt++) {
+      const isLast = attempt >= this.policy.attempts;
+      let response: RequestResult;
+      try {
+        response = await super.request(request);
+      } catch (err) {
+        const network = networkErrorCode(err);
+        if (network === null || isLast) throw err;
+        await this.waitBeforeRetry(attempt, null, { error: network });
+        continue;
+      }
+      if (isLast || !isRetryableStatus(response.statusCode)) {
+        // The SDK turns a final error response into its RestException, as without us.
+        return response as RequestResult & { body: TData };
+      }
+      const headers = (response.headers ?? {}) as Record<string, unknown>;
+      const retryAfter = parseRetryAfter(headers['retry-after'], this.now());
+      await this.waitBeforeRetry(attempt, retryAfter, {
+        status: response.statusCode,
+        twilioCode: twilioCodeOf(response.body),
+      });
+    }
+  }
+
+  private async waitBeforeRetry(attempt: number, retryAfterMs: number | null, reason: object) {
+    const delayMs = retryDelayMs(attempt, this.policy, retryAfterMs, this.random);
+    // Never the URL with the account SID in it, never headers (Authorization).
+    this.logger.warn('twilio request retry', {
+      attempt,
+      attempts: this.policy.attempts,
+      delayMs,
+      retryAfterMs,
+      ...reason,
+    });
+    await this.sleep(delayMs);
+  }
+}
+
+function twilioCodeOf(body: unknown): number | undefined {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const code = (parsed as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}

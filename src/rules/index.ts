@@ -1,0 +1,26 @@
+// The rule engine: load YAML rules → validate → compile → decide, pure apart from readRuleFiles.
+
+export { loadRuleSet, formatLoadError } from './load';
+export { decide } from './decide';
+export { runExamples } from './examples';
+export type { ExampleResult } from './examples';
+export { readRuleFiles } from './files';
+export type { ReadRuleFilesOptions } from './files';
+export { DEFAULT_COMPLIANCE } from './schema/compliance';
+export { normalizeText } from './normalize';
+export type {
+  CompiledRule,
+  ComplianceConfig,
+  Decision,
+  DecisionKind,
+  InboundForMatching,
+  LoadOptions,
+  LoadResult,
+  ReplyAction,
+  RuleFile,
+  RuleLoadError,
+  RuleSet,
+  RuleSummary,
+  ScheduleAction,
+  ThreadSnapshot,
+} from './types';

@@ -1,0 +1,266 @@
+// A small fake of Twilio's REST API (Messages only), a real HTTP server for tests to point TWILIO_API_URL at.
+//
+// Shapes follow https://www.twilio.com/docs/messaging/api/message-resource and Twilio's error
+// body {code, message, more_info, status}. Every POST to Messages.json is recorded, failed or not.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { countSegments } from '../../src/outbound/segments';
+
+export interface RecordedRequest {
+  to: string | null;
+  from: string | null;
+  messagingServiceSid: string | null;
+  body: string | null;
+  mediaUrl: string[];
+  statusCallback: string | null;
+  /** The HTTP status the fake answered with. */
+  status: number;
+  at: Date;
+}
+
+export interface FailureSpec {
+  status: number;
+  code?: number;
+  message?: string;
+  /** Seconds, sent as a Retry-After header. */
+  retryAfter?: number;
+}
+
+export interface FakeTwilio {
+  readonly url: string;
+  readonly accountSid: string;
+  readonly authToken: string;
+  readonly requests: RecordedRequest[];
+  /** Latency added before every answer. */
+  delayMs: number;
+  failNext(count: number, failure: FailureSpec): void;
+  rejectNumber(to: string, code: number, message?: string): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export const FAKE_ACCOUNT_SID = 'AC' + '0123456789abcdef'.repeat(2);
+export const FAKE_AUTH_TOKEN = 'fake-auth-token-0123456789abcdef';
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+const API_VERSION = '2010-04-01';
+const MESSAGES = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+const MESSAGE = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
+
+type Json = Record<string, unknown>;
+const hex32 = () => randomBytes(16).toString('hex');
+
+function twilioError(status: number, code: number, message: string): Json {
+  return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
+}
+
+function send(res: http.ServerResponse, status: number, body: Json, headers: Json = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function credentialsOf(req: http.IncomingMessage): { user: string; pass: string } | null {
+  const match = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
+}
+
+/** Twilio's own validation of a create-message request, in the order it reports problems. */
+function validate(
+  form: URLSearchParams,
+  rejected: Map<string, { code: number; message?: string }>,
+) {
+  const to = form.get('To');
+  const from = form.get('From');
+  const service = form.get('MessagingServiceSid');
+  const body = form.get('Body');
+  const media = form.getAll('MediaUrl');
+  if (!to) return twilioError(400, 21604, "A 'To' phone number is required.");
+  if (!E164.test(to))
+    return twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+  if (!from && !service) return twilioError(400, 21603, "A 'From' phone number is required.");
+  if (from && !E164.test(from) && !/^[A-Za-z0-9 ]{1,11}$/.test(from)) {
+    return twilioError(
+      400,
+      21212,
+      `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`,
+    );
+  }
+  if (!from && service && !/^MG[0-9a-f]{32}$/i.test(service)) {
+    return twilioError(400, 21701, `The Messaging Service Sid ${service} is invalid.`);
+  }
+  if (!body && media.length === 0) {
+    return twilioError(400, 21619, 'A text message body or media urls must be specified.');
+  }
+  if (body && body.length > 1600) {
+    return twilioError(
+      400,
+      21617,
+      'The concatenated message body exceeds the 1600 character limit.',
+    );
+  }
+  if (media.length > 10)
+    return twilioError(400, 21623, 'Number of media files exceeds allowed limit.');
+  const rejection = rejected.get(to);
+  if (rejection) {
+    return twilioError(
+      400,
+      rejection.code,
+      rejection.message ?? `Twilio error ${rejection.code} for ${to}.`,
+    );
+  }
+  return null;
+}
+
+function messageResource(accountSid: string, form: URLSearchParams, now: Date): Json {
+  const sid = `SM${hex32()}`;
+  const from = form.get('From');
+  const service = form.get('MessagingServiceSid');
+  const body = form.get('Body') ?? '';
+  const media = form.getAll('MediaUrl');
+  const date = now.toUTCString().replace('GMT', '+0000');
+  const uri = `/${API_VERSION}/Accounts/${accountSid}/Messages/${sid}.json`;
+  return {
+    account_sid: accountSid,
+    api_version: API_VERSION,
+    body,
+    date_created: date,
+    date_sent: null,
+    date_updated: date,
+    direction: 'outbound-api',
+    error_code: null,
+    error_message: null,
+    // Via a Messaging Service without From, Twilio picks the sender later: status `accepted`,
+    // from null and num_segments "0" until then.
+    from: from ?? null,
+    messaging_service_sid: service ?? null,
+    num_media: String(media.length),
+    num_segments: from ? String(countSegments(body).segments) : '0',
+    price: null,
+    price_unit: 'USD',
+    sid,
+    status: from ? 'queued' : 'accepted',
+    subresource_uris: { media: uri.replace('.json', '/Media.json') },
+    to: form.get('To'),
+    uri,
+  };
+}
+
+export async function startFakeTwilio(
+  opts: { accountSid?: string; authToken?: string } = {},
+): Promise<FakeTwilio> {
+  const accountSid = opts.accountSid ?? FAKE_ACCOUNT_SID;
+  const authToken = opts.authToken ?? FAKE_AUTH_TOKEN;
+  const requests: RecordedRequest[] = [];
+  const messages = new Map<string, Json>();
+  const rejected = new Map<string, { code: number; message?: string }>();
+  let failures: { remaining: number; spec: FailureSpec } | null = null;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    if (fake.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const create = req.method === 'POST' ? MESSAGES.exec(path) : null;
+    const fetch = req.method === 'GET' ? MESSAGE.exec(path) : null;
+    if (!create && !fetch)
+      return send(res, 404, twilioError(404, 20404, 'The requested resource was not found'));
+
+    const form = new URLSearchParams(raw);
+    const answer = (status: number, body: Json, headers: Json = {}) => {
+      if (create) {
+        requests.push({
+          to: form.get('To'),
+          from: form.get('From'),
+          messagingServiceSid: form.get('MessagingServiceSid'),
+          body: form.get('Body'),
+          mediaUrl: form.getAll('MediaUrl'),
+          statusCallback: form.get('StatusCallback'),
+          status,
+          at: new Date(),
+        });
+      }
+      send(res, status, body, headers);
+    };
+
+    const credentials = credentialsOf(req);
+    if (!credentials || credentials.user !== accountSid || credentials.pass !== authToken) {
+      return answer(401, twilioError(401, 20003, 'Authenticate'));
+    }
+    const pathSid = (create ?? fetch)![1];
+    if (pathSid !== accountSid) {
+      return answer(404, twilioError(404, 20404, `The requested resource ${path} was not found`));
+    }
+    if (failures && failures.remaining > 0) {
+      const { spec } = failures;
+      failures.remaining -= 1;
+      const headers =
+        spec.retryAfter === undefined ? {} : { 'Retry-After': String(spec.retryAfter) };
+      const code = spec.code ?? (spec.status === 429 ? 20429 : 20500);
+      return answer(
+        spec.status,
+        twilioError(spec.status, code, spec.message ?? `Fake failure ${code}`),
+        headers,
+      );
+    }
+    if (fetch) {
+      const stored = messages.get(fetch[2]);
+      return stored
+        ? answer(200, stored)
+        : answer(404, twilioError(404, 20404, `Message ${fetch[2]} was not found`));
+    }
+    const problem = validate(form, rejected);
+    if (problem) return answer(problem.status as number, problem);
+    const message = messageResource(accountSid, form, new Date());
+    messages.set(message.sid as string, message);
+    return answer(201, message);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      send(res, 500, twilioError(500, 20500, `Fake Twilio crashed: ${String(err)}`));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const fake: FakeTwilio = {
+    url: `http://127.0.0.1:${port}`,
+    accountSid,
+    authToken,
+    requests,
+    delayMs: 0,
+    failNext(count, failure) {
+      failures = { remaining: count, spec: failure };
+    },
+    rejectNumber(to, code, message) {
+      rejected.set(to, { code, message });
+    },
+    reset() {
+      requests.length = 0;
+      messages.clear();
+      rejected.clear();
+      failures = null;
+      fake.delayMs = 0;
+    },
+    close() {
+      // Keep-alive sockets from the SDK's client would otherwise hold close() open.
+      server.closeAllConnections();
+      return new Promise((resolve, reject) =>
+        server.close((err) => (err ? reject(err) : resolve())),
+      );
+    },
+  };
+  return fake;
+}
