@@ -1,0 +1,31 @@
+// A small argument parser for the `replybot` command: positionals and `--name value` options.
+
+export interface ParsedArgs {
+  positionals: string[];
+  options: Map<string, string>;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[], valueOptions: readonly string[]): ParsedArgs {
+  const positionals: string[] = [];
+  const options = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+      if (!valueOptions.includes(name)) throw new UsageError(`unknown option --${name}`);
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      options.set(name, value);
+    } else {
+      positionals.push(arg);
+    }
+  }
+  return { positionals, options };
+}

@@ -1,0 +1,223 @@
+// The webhook as Twilio calls it: signed, form-encoded requests in; TwiML, threads and messages out.
+import path from 'node:path';
+import request from 'supertest';
+import { ManualClock } from '../../src/clock';
+import { startFakeTwilio, type FakeTwilio } from '../support/fakeTwilio';
+import { startTestServer, type TestServer } from '../support/server';
+import { TEST_ADMIN } from '../support/config';
+import {
+  OUR_NUMBER,
+  PUBLIC_URL,
+  TEXTER,
+  fixtureForm,
+  inboundForm,
+  messagesIn,
+  postSigned,
+  sign,
+} from '../support/twilioRequests';
+
+const BOT = path.resolve(__dirname, '../fixtures/bot');
+
+describe('POST /twilio/sms', () => {
+  let fake: FakeTwilio;
+  let server: TestServer;
+  const clock = new ManualClock(new Date('2026-03-04T12:00:00Z'));
+  const post = (params: Record<string, string>, route = '/twilio/sms') => postSigned(server.url, route, params, fake.authToken);
+  const thread = (contact = TEXTER) => server.models.Thread.findOne({ contact }).lean();
+
+  beforeAll(async () => {
+    fake = await startFakeTwilio();
+    server = await startTestServer(
+      {
+        RULES_DIR: path.join(BOT, 'rules'),
+        TEMPLATES_DIR: path.join(BOT, 'templates'),
+        PUBLIC_URL,
+        TWILIO_ACCOUNT_SID: fake.accountSid,
+        TWILIO_AUTH_TOKEN: fake.authToken,
+        TWILIO_API_URL: fake.url,
+        TWILIO_FROM: OUR_NUMBER,
+      },
+      { clock, label: 'inbound' },
+    );
+  });
+  afterAll(async () => {
+    await server.stop();
+    await fake.close();
+  });
+
+  it('answers the keyword in the real fixture with the rendered template as TwiML', async () => {
+    const res = await post(fixtureForm('inbound-sms.form')).expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/xml/);
+    expect(messagesIn(res.text)).toEqual(['We are open 7am-7pm every day. - Test Cafe']);
+  });
+
+  it('stores the message, the reply and the thread before answering', async () => {
+    const form = inboundForm({ Body: 'open?', From: '+14155550131' });
+    await post(form).expect(200);
+    const t = await thread('+14155550131');
+    expect(t).toMatchObject({ contact: '+14155550131', number: OUR_NUMBER, inboundCount: 1, messageCount: 2 });
+    const messages = await server.models.Message.find({ thread: t!._id }).sort({ createdAt: 1 }).lean();
+    expect(messages.map((m) => [m.direction, m.body, m.status, m.rule])).toEqual([
+      ['inbound', 'open?', 'received', 'hours'],
+      ['outbound', 'We are open 7am-7pm every day. - Test Cafe', 'twiml', 'hours'],
+    ]);
+    expect(messages[0].sid).toBe(form.MessageSid);
+  });
+
+  it('round-trips XML special characters and emoji exactly', async () => {
+    const body = 'echo Fish & <Chips> "quoted" \'single\' Ça va 👍';
+    const res = await post(inboundForm({ Body: body, From: '+14155550132' })).expect(200);
+    expect(res.text).not.toContain('&amp;amp;');
+    expect(messagesIn(res.text)).toEqual([`You said: ${body}`]);
+  });
+
+  it('puts regex captures in {{match}}', async () => {
+    const res = await post(inboundForm({ Body: 'Order #123456', From: '+14155550133' })).expect(200);
+    expect(messagesIn(res.text)).toEqual(['Order 123456 is on its way.']);
+  });
+
+  it('follows a state flow, storing vars, tags and a follow-up schedule', async () => {
+    const from = '+14155550134';
+    await post(inboundForm({ Body: 'book', From: from })).expect(200);
+    expect(await thread(from)).toMatchObject({ state: 'awaiting_name' });
+
+    const res = await post(inboundForm({ Body: 'Ada Lovelace', From: from })).expect(200);
+    expect(messagesIn(res.text)).toEqual(['Thanks Ada Lovelace, you are booked.']);
+    expect(await thread(from)).toMatchObject({ state: null, vars: { name: 'Ada Lovelace' }, tags: ['booked'] });
+
+    const followUp = await server.models.Schedule.findOne({ to: from }).lean();
+    expect(followUp).toMatchObject({ body: 'See you soon, Ada Lovelace!', source: 'rule', rule: 'got-name', status: 'active' });
+    expect(followUp!.sendAt!.toISOString()).toBe(new Date(clock.now().getTime() + 2 * 3_600_000).toISOString());
+  });
+
+  it('handles an MMS: media stored and reply with media', async () => {
+    const form = { ...fixtureForm('inbound-mms.form'), From: '+14155550135' };
+    const res = await post(form).expect(200);
+    expect(messagesIn(res.text)).toEqual(['Thanks for the 2 pictures!']);
+    expect(res.text).toContain('<Media>https://example.com/thanks.png</Media>');
+    const inbound = await server.models.Message.findOne({ sid: form.MessageSid }).lean();
+    expect(inbound!.media.map((m) => m.contentType)).toEqual(['image/jpeg', 'image/png']);
+  });
+
+  it('STOP opts the contact out with an empty reply, then rules stay silent, START opts back in, HELP helps', async () => {
+    const from = '+14155550136';
+    const stop = await post(inboundForm({ Body: 'Stop', From: from })).expect(200);
+    expect(messagesIn(stop.text)).toEqual([]);
+    expect(await thread(from)).toMatchObject({ optedOut: true });
+
+    const silent = await post(inboundForm({ Body: 'hours', From: from })).expect(200);
+    expect(messagesIn(silent.text)).toEqual([]);
+
+    const help = await post(inboundForm({ Body: 'help', From: from })).expect(200);
+    expect(messagesIn(help.text)).toEqual(['Test bot: text HOURS or ORDER <number>. Reply STOP to unsubscribe.']);
+
+    await post(inboundForm({ Body: 'START', From: from })).expect(200);
+    expect(await thread(from)).toMatchObject({ optedOut: false });
+    const back = await post(inboundForm({ Body: 'hours', From: from })).expect(200);
+    expect(messagesIn(back.text)).toHaveLength(1);
+  });
+
+  it('replies once to a retried MessageSid: the same TwiML, nothing stored twice', async () => {
+    const from = '+14155550137';
+    const form = inboundForm({ Body: 'book', From: from });
+    const first = await post(form).expect(200);
+    const retry = await post(form).expect(200);
+    expect(retry.text).toBe(first.text);
+    const t = await thread(from);
+    expect(t).toMatchObject({ inboundCount: 1, messageCount: 2 });
+    expect(await server.models.Message.countDocuments({ thread: t!._id })).toBe(2);
+  });
+
+  it('answers concurrent retries of one MessageSid identically and stores it once', async () => {
+    const from = '+14155550138';
+    const form = inboundForm({ Body: 'hours', From: from });
+    const answers = await Promise.all([post(form), post(form), post(form)]);
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
+    expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+    expect(await server.models.Message.countDocuments({ contact: from, direction: 'inbound' })).toBe(1);
+  });
+
+  it('answers a failing template with the fallback, not a 500', async () => {
+    const res = await post(inboundForm({ Body: 'broken', From: '+14155550139' })).expect(200);
+    expect(messagesIn(res.text)).toEqual(['Sorry, something went wrong.']);
+  });
+
+  it('splits a reply over 1600 characters into several messages at word boundaries', async () => {
+    const from = '+14155550140';
+    await server.models.Thread.create({ contact: from, number: OUR_NUMBER, vars: { long: Array(400).fill('word').join(' ') + ' ' + Array(100).fill('tail').join(' ') } });
+    const res = await post(inboundForm({ Body: 'long', From: from })).expect(200);
+    const parts = messagesIn(res.text);
+    expect(parts.length).toBe(2);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(1600);
+    expect(parts.join(' ')).toBe(Array(400).fill('word').join(' ') + ' ' + Array(100).fill('tail').join(' '));
+  });
+
+  it('answers a rule without a reply with an empty <Response/>', async () => {
+    const res = await post(inboundForm({ Body: 'quiet', From: '+14155550141' })).expect(200);
+    expect(res.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+  });
+
+  it('serves the original route name /api/receive-sms without Basic Auth', async () => {
+    const res = await post(inboundForm({ Body: 'hours', From: '+14155550142' }), '/api/receive-sms').expect(200);
+    expect(messagesIn(res.text)).toHaveLength(1);
+  });
+
+  describe('refuses, storing nothing', () => {
+    it.each([
+      ['no signature', (f: Record<string, string>) => request(server.url).post('/twilio/sms').type('form').send(new URLSearchParams(f).toString())],
+      [
+        'a signature from another auth token',
+        (f: Record<string, string>) =>
+          request(server.url).post('/twilio/sms').type('form').set('X-Twilio-Signature', sign('0'.repeat(32), `${PUBLIC_URL}/twilio/sms`, f)).send(new URLSearchParams(f).toString()),
+      ],
+      [
+        'a body tampered after signing',
+        (f: Record<string, string>) =>
+          request(server.url)
+            .post('/twilio/sms')
+            .type('form')
+            .set('X-Twilio-Signature', sign(fake.authToken, `${PUBLIC_URL}/twilio/sms`, f))
+            .send(new URLSearchParams({ ...f, Body: 'tampered' }).toString()),
+      ],
+      [
+        'a signature for another URL',
+        (f: Record<string, string>) =>
+          request(server.url).post('/twilio/sms').type('form').set('X-Twilio-Signature', sign(fake.authToken, `${PUBLIC_URL}/other`, f)).send(new URLSearchParams(f).toString()),
+      ],
+    ])('403 for %s', async (_what, send) => {
+      const form = inboundForm({ Body: 'hours', From: '+14155550150' });
+      const res = await send(form).expect(403);
+      expect(res.body.error.code).toBe('invalid_signature');
+      expect(await server.models.Message.countDocuments({ sid: form.MessageSid })).toBe(0);
+      expect(await thread('+14155550150')).toBeNull();
+    });
+  });
+
+  it.each(['From', 'To', 'MessageSid'])('400 when %s is missing', async (field) => {
+    const form = inboundForm({ Body: 'hours', From: '+14155550151' });
+    delete form[field];
+    const res = await post(form).expect(400);
+    expect(res.body.error).toMatchObject({ code: 'missing_fields', details: { missing: [field] } });
+  });
+
+  describe('POST /api/rules/test', () => {
+    it('shows the decision, reply, TwiML and actions without storing anything', async () => {
+      const before = await server.models.Message.countDocuments();
+      const res = await request(server.url)
+        .post('/api/rules/test')
+        .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+        .send({ body: 'Ada', from: '+14155550160', state: 'awaiting_name' })
+        .expect(200);
+      expect(res.body).toMatchObject({
+        kind: 'rule',
+        rule: { id: 'got-name' },
+        replies: [{ body: 'Thanks Ada, you are booked.', media: [] }],
+        actions: { set: { name: 'Ada' }, state: null, tags: { add: ['booked'], remove: [] }, schedule: { body: 'See you soon, Ada!' } },
+        error: null,
+      });
+      expect(messagesIn(res.body.twiml)).toEqual(['Thanks Ada, you are booked.']);
+      expect(await server.models.Message.countDocuments()).toBe(before);
+      expect(await thread('+14155550160')).toBeNull();
+    });
+  });
+});
