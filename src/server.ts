@@ -1,6 +1,7 @@
 // Starts and stops one ReplyBot instance: database → services → HTTP. Used by main.ts and by tests.
 import type { Server } from 'node:http';
 import path from 'node:path';
+import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -22,6 +23,7 @@ import type { RetryPolicy } from './outbound/retryPolicy';
 
 export interface ServerHandle {
   url: string;
+  app: Express;
   port: number;
   connection: Connection;
   models: Models;
@@ -39,7 +41,13 @@ export interface StartOptions {
 }
 
 /** The services of one instance, wired together; no HTTP, no timers. */
-export function createServices(config: Config, logger: Logger, connection: Connection, clock: Clock, options: StartOptions = {}) {
+export function createServices(
+  config: Config,
+  logger: Logger,
+  connection: Connection,
+  clock: Clock,
+  options: StartOptions = {},
+) {
   const models = bindModels(connection);
   const metrics = new Metrics();
   const store = new ConversationStore(models, clock);
@@ -100,18 +108,28 @@ export function createServices(config: Config, logger: Logger, connection: Conne
     timezone: config.timezone,
     onInbound: (kind, rule) => metrics.inboundHandled(kind, rule),
   });
-  const status = new StatusService(store, logger.child({ component: 'status' }), (s, code) => metrics.outboundStatus(s, code));
+  const status = new StatusService(store, logger.child({ component: 'status' }), (s, code) =>
+    metrics.outboundStatus(s, code),
+  );
   const threads = new ThreadReader(models);
   return { models, metrics, store, content, transport, outbound, inbound, status, threads };
 }
 
-export async function startServer(config: Config, logger: Logger, options: StartOptions = {}): Promise<ServerHandle> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<ServerHandle> {
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | null = null;
   let uri = config.mongodbUri;
   if (!uri) {
     const binary = await ensureFerretdb(logger);
-    embedded = await EmbeddedDatabase.start({ binary, dir: path.join(config.dataDir, 'ferretdb'), logger });
+    embedded = await EmbeddedDatabase.start({
+      binary,
+      dir: path.join(config.dataDir, 'ferretdb'),
+      logger,
+    });
     uri = embedded.uri('replybot');
   }
 
@@ -158,7 +176,11 @@ export async function startServer(config: Config, logger: Logger, options: Start
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
   const port = (server.address() as { port: number }).port;
-  logger.info('listening', { port, database: embedded ? 'embedded' : 'mongodb', twilio: services.transport.mode });
+  logger.info('listening', {
+    port,
+    database: embedded ? 'embedded' : 'mongodb',
+    twilio: services.transport.mode,
+  });
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -173,12 +195,22 @@ export async function startServer(config: Config, logger: Logger, options: Start
       await drained;
       clearInterval(sweep);
       clearTimeout(force);
-      await connection.close().catch((err: Error) => logger.warn('database close failed', { error: err.message }));
+      await connection
+        .close()
+        .catch((err: Error) => logger.warn('database close failed', { error: err.message }));
       await embedded?.stop();
       logger.info('stopped');
     })();
     return closing;
   };
 
-  return { url: `http://127.0.0.1:${port}`, port, connection, models: services.models, content: services.content, close };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    port,
+    connection,
+    models: services.models,
+    content: services.content,
+    close,
+  };
 }

@@ -35,7 +35,9 @@ async function load(options: Map<string, string>, io: Io) {
   const loaded = await loadBotContent(settings(options, io.env));
   if (!loaded.ok) {
     for (const line of loaded.errors) io.err(line);
-    io.err(`${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}: rules not loaded`);
+    io.err(
+      `${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}: rules not loaded`,
+    );
   }
   return loaded;
 }
@@ -44,7 +46,9 @@ async function rulesCheck(options: Map<string, string>, io: Io): Promise<number>
   const loaded = await load(options, io);
   if (!loaded.ok) return 1;
   for (const warning of loaded.ruleSet.warnings) io.err(`warning: ${warning}`);
-  io.out(`ok: ${loaded.ruleSet.ruleCount} rules in ${loaded.ruleSet.files.length} files, ${loaded.templates.names.size} templates`);
+  io.out(
+    `ok: ${loaded.ruleSet.ruleCount} rules in ${loaded.ruleSet.files.length} files, ${loaded.templates.names.size} templates`,
+  );
   return 0;
 }
 
@@ -58,7 +62,11 @@ async function rulesTest(options: Map<string, string>, io: Io): Promise<number> 
       io.out(`ok   ${r.ruleId}: "${r.example}"`);
     } else {
       failed++;
-      const got = r.matched ? `rule ${r.matched}` : r.kind === 'none' ? 'no rule' : `compliance keyword (${r.kind})`;
+      const got = r.matched
+        ? `rule ${r.matched}`
+        : r.kind === 'none'
+          ? 'no rule'
+          : `compliance keyword (${r.kind})`;
       io.out(`FAIL ${r.ruleId}: "${r.example}" was answered by ${got}`);
     }
   }
@@ -66,21 +74,40 @@ async function rulesTest(options: Map<string, string>, io: Io): Promise<number> 
   return failed > 0 ? 1 : 0;
 }
 
-async function simulate(options: Map<string, string>, positionals: string[], io: Io): Promise<number> {
+async function simulate(
+  options: Map<string, string>,
+  positionals: string[],
+  io: Io,
+): Promise<number> {
   const from = options.get('from');
   if (!from) throw new UsageError('simulate needs --from +E164');
-  if (positionals.length !== 1) throw new UsageError('simulate needs the message text as one argument');
+  if (positionals.length !== 1)
+    throw new UsageError('simulate needs the message text as one argument');
   const loaded = await load(options, io);
   if (!loaded.ok) return 1;
   const outcome = evaluate(
-    { ruleSet: loaded.ruleSet, templates: loaded.templates, version: loaded.ruleSet.version, loadedAt: io.now() },
+    {
+      ruleSet: loaded.ruleSet,
+      templates: loaded.templates,
+      version: loaded.ruleSet.version,
+      loadedAt: io.now(),
+    },
     {
       message: { body: positionals[0], from, to: options.get('to') ?? '+15555550199', media: [] },
-      thread: { state: options.get('state') ?? null, vars: {}, tags: [], messageCount: 1, optedOut: false, firstSeen: null },
+      thread: {
+        state: options.get('state') ?? null,
+        vars: {},
+        tags: [],
+        messageCount: 1,
+        optedOut: false,
+        firstSeen: null,
+      },
       now: io.now(),
     },
   );
-  io.out(`matched: ${outcome.rule ? outcome.rule.id : outcome.kind === 'rule' || outcome.kind === 'none' ? '(no rule)' : `(compliance: ${outcome.kind})`}`);
+  io.out(
+    `matched: ${outcome.rule ? outcome.rule.id : outcome.kind === 'rule' || outcome.kind === 'none' ? '(no rule)' : `(compliance: ${outcome.kind})`}`,
+  );
   if (outcome.replies.length === 0) io.out('reply:   (none)');
   for (const reply of outcome.replies) {
     io.out(`reply:   ${reply.body}`);
@@ -88,8 +115,12 @@ async function simulate(options: Map<string, string>, positionals: string[], io:
   }
   if (Object.keys(outcome.set).length) io.out(`set:     ${JSON.stringify(outcome.set)}`);
   if (outcome.state !== undefined) io.out(`state:   ${outcome.state ?? '(cleared)'}`);
-  if (outcome.tags.add.length || outcome.tags.remove.length) io.out(`tags:    +[${outcome.tags.add.join(', ')}] -[${outcome.tags.remove.join(', ')}]`);
-  if (outcome.schedule) io.out(`follow-up at ${outcome.schedule.at.toISOString()}: ${outcome.schedule.template ? `template ${outcome.schedule.template}` : outcome.schedule.body}`);
+  if (outcome.tags.add.length || outcome.tags.remove.length)
+    io.out(`tags:    +[${outcome.tags.add.join(', ')}] -[${outcome.tags.remove.join(', ')}]`);
+  if (outcome.schedule)
+    io.out(
+      `follow-up at ${outcome.schedule.at.toISOString()}: ${outcome.schedule.template ? `template ${outcome.schedule.template}` : outcome.schedule.body}`,
+    );
   if (outcome.error) io.err(`template error (fallback used): ${outcome.error}`);
   return 0;
 }
@@ -98,8 +129,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   try {
     const { positionals, options } = parseArgs(argv, OPTIONS);
     const [command, sub, ...rest] = positionals;
-    if (command === 'rules' && sub === 'check' && rest.length === 0) return await rulesCheck(options, io);
-    if (command === 'rules' && sub === 'test' && rest.length === 0) return await rulesTest(options, io);
+    if (command === 'rules' && sub === 'check' && rest.length === 0)
+      return await rulesCheck(options, io);
+    if (command === 'rules' && sub === 'test' && rest.length === 0)
+      return await rulesTest(options, io);
     if (command === 'simulate') return await simulate(options, positionals.slice(1), io);
     if (command === undefined || command === 'help' || command === '--help') {
       io.out(USAGE);

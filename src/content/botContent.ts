@@ -18,7 +18,8 @@ export interface LoadFailure {
   errors: string[];
 }
 
-export type ReloadResult = { ok: true; snapshot: BotContentSnapshot } | { ok: false; errors: string[] };
+export type ReloadResult =
+  { ok: true; snapshot: BotContentSnapshot } | { ok: false; errors: string[] };
 
 interface ContentLogger {
   info(message: string, meta?: object): void;
@@ -39,12 +40,17 @@ export interface BotContentOptions {
 /** Reads and checks one whole set of rules and templates; pure apart from reading the files. */
 export async function loadBotContent(
   options: Pick<BotContentOptions, 'rulesDir' | 'templatesDir' | 'timezone'>,
-): Promise<{ ok: true; ruleSet: RuleSet; templates: TemplateStore } | { ok: false; errors: string[] }> {
+): Promise<
+  { ok: true; ruleSet: RuleSet; templates: TemplateStore } | { ok: false; errors: string[] }
+> {
   const templateFiles = await loadTemplateFiles(options.templatesDir);
   const built = buildTemplateStore(templateFiles, { defaultTimezone: options.timezone });
   if (!built.ok) return { ok: false, errors: built.errors.map(formatLoadError) };
   const ruleFiles = await readRuleFiles(options.rulesDir);
-  const loaded = loadRuleSet(ruleFiles, { knownTemplates: built.store.names, defaultTimezone: options.timezone });
+  const loaded = loadRuleSet(ruleFiles, {
+    knownTemplates: built.store.names,
+    defaultTimezone: options.timezone,
+  });
   if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatLoadError) };
   return { ok: true, ruleSet: loaded.ruleSet, templates: built.store };
 }
@@ -80,7 +86,9 @@ export class BotContent {
       }
       if (!result.ok) {
         this.failure = { at: this.options.clock.now(), errors: result.errors };
-        this.options.logger.error('rules not loaded; the last good set stays in force', { errors: result.errors });
+        this.options.logger.error('rules not loaded; the last good set stays in force', {
+          errors: result.errors,
+        });
         return { ok: false, errors: result.errors };
       }
       this.templatesVersion++;
@@ -91,7 +99,10 @@ export class BotContent {
         loadedAt: this.options.clock.now(),
       };
       this.failure = null;
-      this.options.logger.info('rules loaded', { version: this.snapshot.version, rules: result.ruleSet.ruleCount });
+      this.options.logger.info('rules loaded', {
+        version: this.snapshot.version,
+        rules: result.ruleSet.ruleCount,
+      });
       return { ok: true, snapshot: this.snapshot };
     };
     const next = (this.reloading ?? Promise.resolve()).then(run, run);
@@ -112,7 +123,9 @@ export class BotContent {
     for (const dir of [this.options.rulesDir, this.options.templatesDir]) {
       try {
         const watcher = watch(dir, { recursive: true }, schedule);
-        watcher.on('error', (err) => this.options.logger.warn('file watch failed', { dir, error: err.message }));
+        watcher.on('error', (err) =>
+          this.options.logger.warn('file watch failed', { dir, error: err.message }),
+        );
         this.watchers.push(watcher);
       } catch (err) {
         this.options.logger.warn('cannot watch folder', { dir, error: (err as Error).message });

@@ -71,7 +71,9 @@ export function evaluate(content: BotContentSnapshot, input: EvaluateInput): Out
       set[name] = content.templates.renderInline(source, before).trim();
     }
     const state = decision.state === undefined ? thread.state : decision.state;
-    const tags = [...new Set([...thread.tags, ...decision.tags.add])].filter((t) => !decision.tags.remove.includes(t));
+    const tags = [...new Set([...thread.tags, ...decision.tags.add])].filter(
+      (t) => !decision.tags.remove.includes(t),
+    );
     const after = contextFor({ ...thread.vars, ...set }, state, tags);
 
     const replies: Outcome['replies'] = [];
@@ -81,23 +83,42 @@ export function evaluate(content: BotContentSnapshot, input: EvaluateInput): Out
           ? content.templates.render(decision.reply.template, after)
           : content.templates.renderInline(decision.reply.text ?? '', after);
       const trimmed = body.trim();
-      if (trimmed || decision.reply.media.length) replies.push({ body: trimmed, media: decision.reply.media });
+      if (trimmed || decision.reply.media.length)
+        replies.push({ body: trimmed, media: decision.reply.media });
     }
     const schedule = decision.schedule
       ? {
           at: new Date(now.getTime() + decision.schedule.inMs),
           template: decision.schedule.template,
-          body: decision.schedule.text !== undefined ? content.templates.renderInline(decision.schedule.text, after).trim() : undefined,
+          body:
+            decision.schedule.text !== undefined
+              ? content.templates.renderInline(decision.schedule.text, after).trim()
+              : undefined,
         }
       : null;
-    return { ...base, replies, twiml: buildTwiml(replies), set, state: decision.state, schedule, error: null };
+    return {
+      ...base,
+      replies,
+      twiml: buildTwiml(replies),
+      set,
+      state: decision.state,
+      schedule,
+      error: null,
+    };
   } catch (err) {
     // One bad template must not break the conversation: answer with the fallback, or nothing.
     const error = (err as Error).message;
     let replies: Outcome['replies'] = [];
     if (content.templates.has(FALLBACK_TEMPLATE)) {
       try {
-        replies = [{ body: content.templates.render(FALLBACK_TEMPLATE, contextFor(thread.vars, thread.state, thread.tags)).trim(), media: [] }];
+        replies = [
+          {
+            body: content.templates
+              .render(FALLBACK_TEMPLATE, contextFor(thread.vars, thread.state, thread.tags))
+              .trim(),
+            media: [],
+          },
+        ];
       } catch {
         replies = [];
       }

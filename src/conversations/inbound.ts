@@ -48,14 +48,25 @@ export class InboundService {
   async handle(msg: InboundMessage): Promise<InboundResult> {
     const key = `in:${msg.messageSid}`;
     const seen = await this.o.models.Message.findOne({ key }, { replyTwiml: 1, rule: 1 }).lean();
-    if (seen) return { twiml: seen.replyTwiml ?? EMPTY_TWIML, duplicate: true, kind: 'duplicate', rule: seen.rule ?? null };
+    if (seen)
+      return {
+        twiml: seen.replyTwiml ?? EMPTY_TWIML,
+        duplicate: true,
+        kind: 'duplicate',
+        rule: seen.rule ?? null,
+      };
 
     const now = this.o.clock.now();
     const thread = await this.o.store.ensureThread(msg.from, msg.to);
     const content = this.o.content.current();
     const outcome = content
       ? evaluate(content, {
-          message: { body: msg.body, from: msg.from, to: msg.to, media: msg.media.map((m) => ({ url: m.url, contentType: m.contentType ?? undefined })) },
+          message: {
+            body: msg.body,
+            from: msg.from,
+            to: msg.to,
+            media: msg.media.map((m) => ({ url: m.url, contentType: m.contentType ?? undefined })),
+          },
           thread: {
             state: thread.state ?? null,
             vars: (thread.vars as Record<string, unknown>) ?? {},
@@ -68,7 +79,10 @@ export class InboundService {
         })
       : null;
     if (outcome?.error) {
-      this.o.logger.error('reply failed; answered with the fallback', { rule: outcome.rule?.id, error: outcome.error });
+      this.o.logger.error('reply failed; answered with the fallback', {
+        rule: outcome.rule?.id,
+        error: outcome.error,
+      });
     }
     const twiml = outcome?.twiml ?? EMPTY_TWIML;
     const ruleId = outcome?.rule?.id ?? null;
@@ -91,7 +105,12 @@ export class InboundService {
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
       const first = await this.o.models.Message.findOne({ key }, { replyTwiml: 1, rule: 1 }).lean();
-      return { twiml: first?.replyTwiml ?? EMPTY_TWIML, duplicate: true, kind: 'duplicate', rule: first?.rule ?? null };
+      return {
+        twiml: first?.replyTwiml ?? EMPTY_TWIML,
+        duplicate: true,
+        kind: 'duplicate',
+        rule: first?.rule ?? null,
+      };
     }
 
     const replies = outcome?.replies ?? [];
@@ -114,11 +133,20 @@ export class InboundService {
     if (outcome?.schedule) await this.scheduleFollowUp(thread, outcome, msg);
 
     this.o.onInbound?.(outcome?.kind ?? 'no_rules', ruleId);
-    this.o.logger.info('inbound handled', { kind: outcome?.kind ?? 'no_rules', rule: ruleId, replies: replies.length });
+    this.o.logger.info('inbound handled', {
+      kind: outcome?.kind ?? 'no_rules',
+      rule: ruleId,
+      replies: replies.length,
+    });
     return { twiml, duplicate: false, kind: outcome?.kind ?? 'no_rules', rule: ruleId };
   }
 
-  private async applyToThread(thread: ThreadDoc, outcome: Outcome | null, now: Date, replies: number): Promise<void> {
+  private async applyToThread(
+    thread: ThreadDoc,
+    outcome: Outcome | null,
+    now: Date,
+    replies: number,
+  ): Promise<void> {
     const set: Record<string, unknown> = { lastMessageAt: now };
     if (!thread.firstMessageAt) set.firstMessageAt = now;
     if (outcome) {
@@ -142,7 +170,11 @@ export class InboundService {
   }
 
   /** A rule's `schedule:` action becomes a one-off schedule the scheduler sends later. */
-  private async scheduleFollowUp(thread: ThreadDoc, outcome: Outcome, msg: InboundMessage): Promise<void> {
+  private async scheduleFollowUp(
+    thread: ThreadDoc,
+    outcome: Outcome,
+    msg: InboundMessage,
+  ): Promise<void> {
     const s = outcome.schedule!;
     await this.o.models.Schedule.create({
       name: `${outcome.rule?.id ?? 'rule'} follow-up`,
@@ -158,6 +190,10 @@ export class InboundService {
       rule: outcome.rule?.id ?? null,
       status: 'active',
     });
-    this.o.logger.info('follow-up scheduled', { rule: outcome.rule?.id, at: s.at.toISOString(), thread: String(thread._id) });
+    this.o.logger.info('follow-up scheduled', {
+      rule: outcome.rule?.id,
+      at: s.at.toISOString(),
+      thread: String(thread._id),
+    });
   }
 }

@@ -75,7 +75,9 @@ export class ConversationStore {
 
   async setOptedOut(contact: string, number: string | null, optedOut: boolean): Promise<void> {
     const now = this.clock.now();
-    const update = optedOut ? { optedOut: true, optedOutAt: now } : { optedOut: false, optedOutAt: null };
+    const update = optedOut
+      ? { optedOut: true, optedOutAt: now }
+      : { optedOut: false, optedOutAt: null };
     if (number) {
       await this.models.Thread.updateOne(
         { contact: String(contact), number: String(number) },
@@ -87,7 +89,10 @@ export class ConversationStore {
       // Make sure at least one thread of this contact carries the flag (isOptedOut looks for it).
       await this.models.Thread.updateMany({ contact: String(contact) }, { $set: update });
     } else {
-      await this.models.Thread.updateMany({ contact: String(contact), optedOut: true }, { $set: update });
+      await this.models.Thread.updateMany(
+        { contact: String(contact), optedOut: true },
+        { $set: update },
+      );
     }
   }
 
@@ -95,7 +100,10 @@ export class ConversationStore {
    * Stores an outbound message before any Twilio call. Returns null when a message with the same
    * key already exists (a repeated request, a second instance claiming the same send).
    */
-  async insertOutbound(record: OutboundRecord, thread: ThreadDoc | null): Promise<MessageDoc | null> {
+  async insertOutbound(
+    record: OutboundRecord,
+    thread: ThreadDoc | null,
+  ): Promise<MessageDoc | null> {
     try {
       const doc = await this.models.Message.create({
         key: record.key,
@@ -136,20 +144,34 @@ export class ConversationStore {
 
   async recordSendResult(
     id: Types.ObjectId,
-    result: { sid: string | null; status: MessageStatus; number?: string | null; errorCode?: number | null; errorMessage?: string | null },
+    result: {
+      sid: string | null;
+      status: MessageStatus;
+      number?: string | null;
+      errorCode?: number | null;
+      errorMessage?: string | null;
+    },
   ): Promise<MessageDoc | null> {
     const set: Record<string, unknown> = { sid: result.sid, status: result.status };
     if (result.number) set.number = result.number;
     if (result.errorCode !== undefined) set.errorCode = result.errorCode;
     if (result.errorMessage !== undefined) set.errorMessage = result.errorMessage;
-    return this.models.Message.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<MessageDoc>();
+    return this.models.Message.findOneAndUpdate(
+      { _id: id },
+      { $set: set },
+      { new: true },
+    ).lean<MessageDoc>();
   }
 
   /**
    * Applies a status callback, moving forward only: the update matches only while the stored
    * status ranks lower, so two callbacks racing cannot move it back either.
    */
-  async applyStatus(sid: string, status: string, errorCode: number | null): Promise<'updated' | 'stale' | 'unknown_sid'> {
+  async applyStatus(
+    sid: string,
+    status: string,
+    errorCode: number | null,
+  ): Promise<'updated' | 'stale' | 'unknown_sid'> {
     const rank = statusRank(status);
     if (rank === undefined) return 'stale';
     const lower = Object.entries(STATUS_RANK)

@@ -112,12 +112,18 @@ export class ThreadReader {
   async find(contact: string, number?: string): Promise<ThreadDoc> {
     const query: Record<string, string> = { contact: String(contact) };
     if (number !== undefined) query.number = String(number);
-    const thread = await this.models.Thread.findOne(query).sort({ lastMessageAt: -1 }).lean<ThreadDoc>();
+    const thread = await this.models.Thread.findOne(query)
+      .sort({ lastMessageAt: -1 })
+      .lean<ThreadDoc>();
     if (!thread) throw new NotFoundError(`No thread with ${contact}`, 'thread_not_found');
     return thread;
   }
 
-  async withRecentMessages(contact: string, number?: string, recent = 20): Promise<ThreadView & { messages: MessageView[] }> {
+  async withRecentMessages(
+    contact: string,
+    number?: string,
+    recent = 20,
+  ): Promise<ThreadView & { messages: MessageView[] }> {
     const thread = await this.find(contact, number);
     const messages = await this.models.Message.find({ thread: thread._id })
       .sort({ createdAt: -1, _id: -1 })
@@ -126,7 +132,12 @@ export class ThreadReader {
     return { ...toThreadView(thread), messages: messages.map(toMessageView) };
   }
 
-  async messages(contact: string, page: number, limit: number, number?: string): Promise<Page<MessageView>> {
+  async messages(
+    contact: string,
+    page: number,
+    limit: number,
+    number?: string,
+  ): Promise<Page<MessageView>> {
     const thread = await this.find(contact, number);
     const query = { thread: thread._id };
     const [items, total] = await Promise.all([

@@ -27,7 +27,11 @@ export function createApp(ctx: HttpContext): Express {
     enabled: ctx.config.twilio.validateSignature,
     publicUrl: ctx.config.publicUrl,
   });
-  const form = express.urlencoded({ extended: false, limit: ctx.config.bodyLimit, parameterLimit: 200 });
+  const form = express.urlencoded({
+    extended: false,
+    limit: ctx.config.bodyLimit,
+    parameterLimit: 200,
+  });
   app.use(
     form,
     twilioWebhookRoutes({
@@ -51,14 +55,20 @@ export function createApp(ctx: HttpContext): Express {
 
   // Admin API: credentials are checked before the body is even parsed.
   const admin = express.Router();
-  admin.use(adminAuth({ users: ctx.config.adminUsers, maxFailures: ctx.config.authMaxFailures, clock: ctx.clock }));
-  admin.use(express.json({ limit: ctx.config.bodyLimit }));
+  admin.use(
+    '/api',
+    adminAuth({
+      users: ctx.config.adminUsers,
+      maxFailures: ctx.config.authMaxFailures,
+      clock: ctx.clock,
+    }),
+    express.json({ limit: ctx.config.bodyLimit }),
+  );
   admin.use(messageRoutes({ outbound: ctx.outbound, store: ctx.store }));
   admin.use(threadRoutes(ctx.threads));
   admin.use(ruleRoutes(ctx.content, ctx.clock));
   for (const router of ctx.adminRouters ?? []) admin.use(router);
-  // Mounted by a path test rather than app.use('/api'), so the routers keep their full paths.
-  app.use((req, res, next) => (req.path.startsWith('/api/') ? admin(req, res, next) : next()));
+  app.use(admin);
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(ctx.logger));

@@ -1,12 +1,19 @@
 // The OpenAPI 3.1 document, generated from the same zod schemas that validate requests.
-import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import * as s from './schemas';
 import { scheduleOpenApiPaths } from './scheduleSchemas';
 
 type Method = RouteConfig['method'];
 
-const json = (schema: z.ZodTypeAny, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = (schema: z.ZodTypeAny, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const error = (description: string) => json(s.ErrorResponse, description);
 const adminErrors = {
   400: error('Malformed or invalid input'),
@@ -39,10 +46,16 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
 
   for (const path of ['/twilio/sms', '/api/receive-sms']) {
     add('post', path, {
-      summary: path === '/twilio/sms' ? 'Incoming message webhook (Twilio)' : 'Incoming message webhook, original route name',
+      summary:
+        path === '/twilio/sms'
+          ? 'Incoming message webhook (Twilio)'
+          : 'Incoming message webhook, original route name',
       tags: ['webhooks'],
-      description: 'Signed by Twilio (X-Twilio-Signature). Answers TwiML; a retried MessageSid gets the first answer again.',
-      request: { body: { content: { 'application/x-www-form-urlencoded': { schema: TwilioForm } } } },
+      description:
+        'Signed by Twilio (X-Twilio-Signature). Answers TwiML; a retried MessageSid gets the first answer again.',
+      request: {
+        body: { content: { 'application/x-www-form-urlencoded': { schema: TwilioForm } } },
+      },
       responses: {
         200: { description: 'TwiML reply', content: { 'text/xml': { schema: z.string() } } },
         400: error('From, To or MessageSid missing'),
@@ -53,8 +66,14 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
   add('post', '/twilio/status', {
     summary: 'Message status callback (Twilio)',
     tags: ['webhooks'],
-    request: { body: { content: { 'application/x-www-form-urlencoded': { schema: TwilioStatusForm } } } },
-    responses: { 204: { description: 'Recorded (statuses only move forward)' }, 400: error('MessageSid missing'), 403: error('Missing or invalid signature') },
+    request: {
+      body: { content: { 'application/x-www-form-urlencoded': { schema: TwilioStatusForm } } },
+    },
+    responses: {
+      204: { description: 'Recorded (statuses only move forward)' },
+      400: error('MessageSid missing'),
+      403: error('Missing or invalid signature'),
+    },
   });
 
   add('post', '/api/messages', {
@@ -79,14 +98,24 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     tags: ['messages'],
     security: admin,
     request: { body: { content: { 'application/json': { schema: s.LegacySendRequest } } } },
-    responses: { 200: json(s.LegacySendResponse, 'Sent'), ...adminErrors, 409: error('Recipient opted out'), 422: error('Rejected by Twilio'), 502: error('Twilio failed') },
+    responses: {
+      200: json(s.LegacySendResponse, 'Sent'),
+      ...adminErrors,
+      409: error('Recipient opted out'),
+      422: error('Rejected by Twilio'),
+      502: error('Twilio failed'),
+    },
   });
   add('get', '/api/messages/{id}', {
     summary: 'One message',
     tags: ['messages'],
     security: admin,
     request: { params: s.IdParam },
-    responses: { 200: json(s.Message, 'The message'), ...adminErrors, 404: error('No such message') },
+    responses: {
+      200: json(s.Message, 'The message'),
+      ...adminErrors,
+      404: error('No such message'),
+    },
   });
 
   add('get', '/api/threads', {
@@ -101,14 +130,22 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     tags: ['threads'],
     security: admin,
     request: { params: s.PhoneParam, query: s.ThreadQuery },
-    responses: { 200: json(s.ThreadWithMessages, 'The thread'), ...adminErrors, 404: error('No thread with this number') },
+    responses: {
+      200: json(s.ThreadWithMessages, 'The thread'),
+      ...adminErrors,
+      404: error('No thread with this number'),
+    },
   });
   add('get', '/api/threads/{phone}/messages', {
     summary: "A thread's messages, newest first",
     tags: ['threads'],
     security: admin,
     request: { params: s.PhoneParam, query: s.PageQuery },
-    responses: { 200: json(s.MessagePage, 'A page of messages'), ...adminErrors, 404: error('No thread with this number') },
+    responses: {
+      200: json(s.MessagePage, 'A page of messages'),
+      ...adminErrors,
+      404: error('No thread with this number'),
+    },
   });
 
   add('get', '/api/rules', {
@@ -121,14 +158,25 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     summary: 'Reload rules and templates now',
     tags: ['rules'],
     security: admin,
-    responses: { 200: json(s.RulesStatus, 'Loaded'), ...adminErrors, 422: json(s.RulesStatus, 'Not loaded: errors listed in lastError; the last good set stays in force') },
+    responses: {
+      200: json(s.RulesStatus, 'Loaded'),
+      ...adminErrors,
+      422: json(
+        s.RulesStatus,
+        'Not loaded: errors listed in lastError; the last good set stays in force',
+      ),
+    },
   });
   add('post', '/api/rules/test', {
     summary: 'Run one message through the rules without side effects',
     tags: ['rules'],
     security: admin,
     request: { body: { content: { 'application/json': { schema: s.RuleTestRequest } } } },
-    responses: { 200: json(s.RuleTestResponse, 'What the bot would do'), ...adminErrors, 503: error('No rules loaded') },
+    responses: {
+      200: json(s.RuleTestResponse, 'What the bot would do'),
+      ...adminErrors,
+      503: error('No rules loaded'),
+    },
   });
 
   scheduleOpenApiPaths(add, { admin, json, error, adminErrors });
@@ -141,10 +189,23 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
   add('get', '/metrics', {
     summary: 'Prometheus metrics',
     tags: ['operations'],
-    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+    responses: {
+      200: {
+        description: 'Prometheus text format',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+    },
   });
-  add('get', '/openapi.json', { summary: 'This document', tags: ['operations'], responses: { 200: { description: 'OpenAPI 3.1 JSON' } } });
-  add('get', '/docs', { summary: 'Swagger UI for this document', tags: ['operations'], responses: { 200: { description: 'HTML page' } } });
+  add('get', '/openapi.json', {
+    summary: 'This document',
+    tags: ['operations'],
+    responses: { 200: { description: 'OpenAPI 3.1 JSON' } },
+  });
+  add('get', '/docs', {
+    summary: 'Swagger UI for this document',
+    tags: ['operations'],
+    responses: { 200: { description: 'HTML page' } },
+  });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -157,7 +218,11 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
   });
 }
 
-export type OpenApiAdd = (method: Method, path: string, config: Omit<RouteConfig, 'method' | 'path'>) => void;
+export type OpenApiAdd = (
+  method: Method,
+  path: string,
+  config: Omit<RouteConfig, 'method' | 'path'>,
+) => void;
 export interface OpenApiHelpers {
   admin: { basicAuth: string[] }[];
   json: typeof json;

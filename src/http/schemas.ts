@@ -13,11 +13,19 @@ export const Phone = z
 
 /** Plain strings and numbers only: no objects, so nothing here can become a query operator. */
 const Vars = z
-  .record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'variable names are letters, digits, _ and -'), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  .record(
+    z.string().regex(/^[A-Za-z_][\w-]*$/, 'variable names are letters, digits, _ and -'),
+    z.union([z.string(), z.number(), z.boolean(), z.null()]),
+  )
   .openapi({ example: { name: 'Ada' } });
 
 const MediaUrls = z
-  .array(z.string().url().regex(/^https?:\/\//i, 'must be an http(s) URL'))
+  .array(
+    z
+      .string()
+      .url()
+      .regex(/^https?:\/\//i, 'must be an http(s) URL'),
+  )
   .max(10, 'at most 10 media URLs')
   .openapi({ example: ['https://example.com/menu.png'] });
 
@@ -40,7 +48,10 @@ export const SendMessageRequest = z
     media: MediaUrls.optional(),
     from: z
       .string()
-      .regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be an E.164 number or a Messaging Service SID (MG…)')
+      .regex(
+        /^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/,
+        'must be an E.164 number or a Messaging Service SID (MG…)',
+      )
       .optional(),
   })
   .strict()
@@ -48,7 +59,10 @@ export const SendMessageRequest = z
     message: 'give exactly one of body and template',
     path: ['body'],
   })
-  .refine((v) => v.vars === undefined || v.template !== undefined, { message: 'vars go with template', path: ['vars'] })
+  .refine((v) => v.vars === undefined || v.template !== undefined, {
+    message: 'vars go with template',
+    path: ['vars'],
+  })
   .openapi('SendMessageRequest');
 
 export const SendMessageResponse = z
@@ -71,7 +85,9 @@ export const LegacySendRequest = z
   .strict()
   .openapi('LegacySendRequest');
 
-export const LegacySendResponse = z.object({ message_sid: z.string().nullable() }).openapi('LegacySendResponse');
+export const LegacySendResponse = z
+  .object({ message_sid: z.string().nullable() })
+  .openapi('LegacySendResponse');
 
 export const Message = z
   .object({
@@ -112,11 +128,18 @@ export const Thread = z
   })
   .openapi('Thread');
 
-export const ThreadWithMessages = Thread.extend({ messages: z.array(Message) }).openapi('ThreadWithMessages');
+export const ThreadWithMessages = Thread.extend({ messages: z.array(Message) }).openapi(
+  'ThreadWithMessages',
+);
 
 const pageOf = <T extends z.ZodTypeAny>(item: T, name: string) =>
   z
-    .object({ items: z.array(item), page: z.number().int(), limit: z.number().int(), total: z.number().int() })
+    .object({
+      items: z.array(item),
+      page: z.number().int(),
+      limit: z.number().int(),
+      total: z.number().int(),
+    })
     .openapi(name);
 
 export const ThreadPage = pageOf(Thread, 'ThreadPage');
@@ -137,14 +160,19 @@ export const PageQuery = z.object({
 });
 
 export const ThreadListQuery = PageQuery.extend({
-  optedOut: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
+  optedOut: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
   tag: z.string().min(1).max(100).optional(),
 }).strict();
 
 export const ThreadQuery = z.object({ number: z.string().min(1).max(40).optional() }).strict();
 
 export const PhoneParam = z.object({ phone: Phone });
-export const IdParam = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id') });
+export const IdParam = z.object({
+  id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id'),
+});
 
 export const RuleTestRequest = z
   .object({
@@ -171,7 +199,13 @@ export const RuleTestResponse = z
       set: z.record(z.string(), z.string()),
       state: z.string().nullable().optional(),
       tags: z.object({ add: z.array(z.string()), remove: z.array(z.string()) }),
-      schedule: z.object({ at: z.string().datetime(), template: z.string().optional(), body: z.string().optional() }).nullable(),
+      schedule: z
+        .object({
+          at: z.string().datetime(),
+          template: z.string().optional(),
+          body: z.string().optional(),
+        })
+        .nullable(),
       optOut: z.boolean(),
       optIn: z.boolean(),
     }),
@@ -204,7 +238,12 @@ export const Health = z
   .object({
     status: z.enum(['ok', 'unavailable']),
     db: z.enum(['up', 'down']),
-    rules: z.object({ loaded: z.boolean(), version: z.string().nullable(), count: z.number(), error: z.boolean() }),
+    rules: z.object({
+      loaded: z.boolean(),
+      version: z.string().nullable(),
+      count: z.number(),
+      error: z.boolean(),
+    }),
     twilio: z.enum(['twilio', 'dry-run']),
     uptime: z.number(),
   })

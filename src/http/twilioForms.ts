@@ -31,7 +31,11 @@ function field(form: Form, name: string): string | undefined {
 function required(form: Form, names: string[]): Record<string, string> {
   const missing = names.filter((n) => !field(form, n)?.trim());
   if (missing.length > 0) {
-    throw new ValidationError(`Missing required field${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, { missing }, 'missing_fields');
+    throw new ValidationError(
+      `Missing required field${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
+      { missing },
+      'missing_fields',
+    );
   }
   return Object.fromEntries(names.map((n) => [n, field(form, n)!.trim()]));
 }
@@ -40,7 +44,10 @@ const MAX_MEDIA = 10;
 
 export function parseInboundForm(form: Form): InboundForm {
   const { MessageSid, From, To } = required(form, ['MessageSid', 'From', 'To']);
-  const numMedia = Math.min(Math.max(Number.parseInt(field(form, 'NumMedia') ?? '0', 10) || 0, 0), MAX_MEDIA);
+  const numMedia = Math.min(
+    Math.max(Number.parseInt(field(form, 'NumMedia') ?? '0', 10) || 0, 0),
+    MAX_MEDIA,
+  );
   const media: InboundForm['media'] = [];
   for (let i = 0; i < numMedia; i++) {
     const url = field(form, `MediaUrl${i}`);
@@ -54,7 +61,12 @@ export function parseInboundForm(form: Form): InboundForm {
 export function parseStatusForm(form: Form): StatusForm {
   const { MessageSid } = required(form, ['MessageSid']);
   const status = field(form, 'MessageStatus') ?? field(form, 'SmsStatus');
-  if (!status) throw new ValidationError('Missing required field: MessageStatus', { missing: ['MessageStatus'] }, 'missing_fields');
+  if (!status)
+    throw new ValidationError(
+      'Missing required field: MessageStatus',
+      { missing: ['MessageStatus'] },
+      'missing_fields',
+    );
   const code = Number.parseInt(field(form, 'ErrorCode') ?? '', 10);
   return {
     messageSid: MessageSid,

@@ -7,7 +7,11 @@ export interface FieldProblem {
   message: string;
 }
 
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'request body'): z.infer<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what = 'request body',
+): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const details: FieldProblem[] = result.error.issues.map((issue) => ({

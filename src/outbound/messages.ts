@@ -43,7 +43,10 @@ export interface SentMessage {
 /** Renders a named template for an outbound message (the live template store). */
 export interface OutboundRenderer {
   hasTemplate(name: string): boolean;
-  render(name: string, context: { vars: Record<string, unknown>; contact: ThreadDoc | null; now: Date }): string;
+  render(
+    name: string,
+    context: { vars: Record<string, unknown>; contact: ThreadDoc | null; now: Date },
+  ): string;
 }
 
 export interface OutboundLogger {
@@ -89,26 +92,45 @@ export class OutboundService {
   }
 
   /** Checks the input and renders the body; throws ValidationError naming the field at fault. */
-  prepare(input: SendInput, contact: ThreadDoc | null): { body: string; media: string[]; from: string | null } {
+  prepare(
+    input: SendInput,
+    contact: ThreadDoc | null,
+  ): { body: string; media: string[]; from: string | null } {
     checkRecipient(input.to);
     const from = input.from ?? this.options.defaultFrom;
     if (!from && this.mode === 'twilio') {
-      throw new ValidationError('from: no sender given and TWILIO_FROM is not set', [{ field: 'from', message: 'required when TWILIO_FROM is not set' }]);
+      throw new ValidationError('from: no sender given and TWILIO_FROM is not set', [
+        { field: 'from', message: 'required when TWILIO_FROM is not set' },
+      ]);
     }
     let body = input.body ?? '';
     if (input.template !== undefined) {
       if (!this.options.renderer.hasTemplate(input.template)) {
-        throw new ValidationError(`template: no template named "${input.template}"`, [{ field: 'template', message: 'unknown template' }], 'unknown_template');
+        throw new ValidationError(
+          `template: no template named "${input.template}"`,
+          [{ field: 'template', message: 'unknown template' }],
+          'unknown_template',
+        );
       }
       const vars = { ...((contact?.vars as Record<string, unknown>) ?? {}), ...(input.vars ?? {}) };
-      body = this.options.renderer.render(input.template, { vars, contact, now: this.options.clock.now() });
+      body = this.options.renderer.render(input.template, {
+        vars,
+        contact,
+        now: this.options.clock.now(),
+      });
     }
     const media = input.media ?? [];
     if (body.length === 0 && media.length === 0) {
-      throw new ValidationError('body: the message is empty', [{ field: 'body', message: 'must not be empty' }]);
+      throw new ValidationError('body: the message is empty', [
+        { field: 'body', message: 'must not be empty' },
+      ]);
     }
     if (body.length > MAX_BODY) {
-      throw new ValidationError(`body: ${body.length} characters; at most ${MAX_BODY}`, [{ field: 'body', message: `at most ${MAX_BODY} characters` }], 'body_too_long');
+      throw new ValidationError(
+        `body: ${body.length} characters; at most ${MAX_BODY}`,
+        [{ field: 'body', message: `at most ${MAX_BODY} characters` }],
+        'body_too_long',
+      );
     }
     return { body, media, from };
   }
@@ -159,7 +181,9 @@ export class OutboundService {
         from: prepared.from ?? undefined,
         body: prepared.body,
         mediaUrl: prepared.media.length ? prepared.media : undefined,
-        statusCallback: this.options.publicUrl ? `${this.options.publicUrl}/twilio/status` : undefined,
+        statusCallback: this.options.publicUrl
+          ? `${this.options.publicUrl}/twilio/status`
+          : undefined,
       });
       const status = (result.status as MessageStatus) ?? 'queued';
       const message = (await this.options.store.recordSendResult(stored._id, {
@@ -168,10 +192,16 @@ export class OutboundService {
         number: result.from ?? prepared.from,
       })) as MessageDoc;
       this.options.onOutcome?.(status, null);
-      this.options.logger.info('message sent', { id: String(stored._id), sid: result.sid, status, segments });
+      this.options.logger.info('message sent', {
+        id: String(stored._id),
+        sid: result.sid,
+        status,
+        segments,
+      });
       return { message, segments, encoding, repeated: false };
     } catch (err) {
-      const appError = err instanceof AppError ? err : new AppError('twilio_failed', (err as Error).message, 502);
+      const appError =
+        err instanceof AppError ? err : new AppError('twilio_failed', (err as Error).message, 502);
       const code = (appError.details as { twilioCode?: number } | undefined)?.twilioCode ?? null;
       await this.options.store.recordSendResult(stored._id, {
         sid: null,
@@ -184,14 +214,21 @@ export class OutboundService {
         // Twilio knows the contact replied STOP (to the carrier or to Twilio): remember it.
         await this.options.store.setOptedOut(input.to, prepared.from, true);
       }
-      this.options.logger.warn('send failed', { id: String(stored._id), code: appError.code, twilioCode: code });
+      this.options.logger.warn('send failed', {
+        id: String(stored._id),
+        code: appError.code,
+        twilioCode: code,
+      });
       throw appError;
     }
   }
 
   private repeat(earlier: MessageDoc, options: SendOptions): SentMessage {
     if (options.requestHash && earlier.requestHash && earlier.requestHash !== options.requestHash) {
-      throw new ConflictError('This Idempotency-Key was already used with a different request', 'idempotency_key_reused');
+      throw new ConflictError(
+        'This Idempotency-Key was already used with a different request',
+        'idempotency_key_reused',
+      );
     }
     const { segments, encoding } = countSegments(earlier.body ?? '');
     return { message: earlier, segments, encoding, repeated: true };

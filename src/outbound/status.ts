@@ -29,14 +29,19 @@ export class StatusService {
   async apply(update: StatusUpdate): Promise<'updated' | 'stale' | 'unknown_sid'> {
     const result = await this.store.applyStatus(update.messageSid, update.status, update.errorCode);
     if (result === 'unknown_sid') {
-      this.logger.warn('status callback for an unknown message', { sid: update.messageSid, status: update.status });
+      this.logger.warn('status callback for an unknown message', {
+        sid: update.messageSid,
+        status: update.status,
+      });
     } else if (result === 'updated') {
       this.onStatus?.(update.status, update.errorCode);
     }
     // The carrier or Twilio knows the contact opted out: honour it whatever the message.
     if (update.errorCode === OPTED_OUT_ERROR && update.to) {
       await this.store.setOptedOut(update.to, update.from, true);
-      this.logger.info('contact opted out (error 21610 in a status callback)', { sid: update.messageSid });
+      this.logger.info('contact opted out (error 21610 in a status callback)', {
+        sid: update.messageSid,
+      });
     }
     return result;
   }

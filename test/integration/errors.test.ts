@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { TEST_ADMIN } from '../support/config';
 import { startTestServer, type TestServer } from '../support/server';
 
 describe('error responses', () => {
@@ -18,6 +19,7 @@ describe('error responses', () => {
   it('answers malformed JSON with 400 malformed_json and no stack trace', async () => {
     const res = await request(server.url)
       .post('/api/messages')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
       .set('Content-Type', 'application/json')
       .send('{"to": "+1415')
       .expect(400);
@@ -30,10 +32,29 @@ describe('error responses', () => {
   it('answers a body over the limit with 413 payload_too_large', async () => {
     const res = await request(server.url)
       .post('/api/messages')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ body: 'x'.repeat(5000) }))
       .expect(413);
     expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('answers an oversized webhook form with 413 too', async () => {
+    const res = await request(server.url)
+      .post('/twilio/sms')
+      .type('form')
+      .send(`Body=${'x'.repeat(5000)}`)
+      .expect(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('checks credentials before reading an admin request body', async () => {
+    const res = await request(server.url)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send('{bad')
+      .expect(401);
+    expect(res.body.error.code).toBe('unauthorized');
   });
 
   it('sets helmet security headers', async () => {

@@ -22,7 +22,8 @@ describe('POST /twilio/sms', () => {
   let fake: FakeTwilio;
   let server: TestServer;
   const clock = new ManualClock(new Date('2026-03-04T12:00:00Z'));
-  const post = (params: Record<string, string>, route = '/twilio/sms') => postSigned(server.url, route, params, fake.authToken);
+  const post = (params: Record<string, string>, route = '/twilio/sms') =>
+    postSigned(server.url, route, params, fake.authToken);
   const thread = (contact = TEXTER) => server.models.Thread.findOne({ contact }).lean();
 
   beforeAll(async () => {
@@ -55,8 +56,15 @@ describe('POST /twilio/sms', () => {
     const form = inboundForm({ Body: 'open?', From: '+14155550131' });
     await post(form).expect(200);
     const t = await thread('+14155550131');
-    expect(t).toMatchObject({ contact: '+14155550131', number: OUR_NUMBER, inboundCount: 1, messageCount: 2 });
-    const messages = await server.models.Message.find({ thread: t!._id }).sort({ createdAt: 1 }).lean();
+    expect(t).toMatchObject({
+      contact: '+14155550131',
+      number: OUR_NUMBER,
+      inboundCount: 1,
+      messageCount: 2,
+    });
+    const messages = await server.models.Message.find({ thread: t!._id })
+      .sort({ createdAt: 1 })
+      .lean();
     expect(messages.map((m) => [m.direction, m.body, m.status, m.rule])).toEqual([
       ['inbound', 'open?', 'received', 'hours'],
       ['outbound', 'We are open 7am-7pm every day. - Test Cafe', 'twiml', 'hours'],
@@ -72,7 +80,9 @@ describe('POST /twilio/sms', () => {
   });
 
   it('puts regex captures in {{match}}', async () => {
-    const res = await post(inboundForm({ Body: 'Order #123456', From: '+14155550133' })).expect(200);
+    const res = await post(inboundForm({ Body: 'Order #123456', From: '+14155550133' })).expect(
+      200,
+    );
     expect(messagesIn(res.text)).toEqual(['Order 123456 is on its way.']);
   });
 
@@ -83,15 +93,29 @@ describe('POST /twilio/sms', () => {
 
     const res = await post(inboundForm({ Body: 'Ada Lovelace', From: from })).expect(200);
     expect(messagesIn(res.text)).toEqual(['Thanks Ada Lovelace, you are booked.']);
-    expect(await thread(from)).toMatchObject({ state: null, vars: { name: 'Ada Lovelace' }, tags: ['booked'] });
+    expect(await thread(from)).toMatchObject({
+      state: null,
+      vars: { name: 'Ada Lovelace' },
+      tags: ['booked'],
+    });
 
     const followUp = await server.models.Schedule.findOne({ to: from }).lean();
-    expect(followUp).toMatchObject({ body: 'See you soon, Ada Lovelace!', source: 'rule', rule: 'got-name', status: 'active' });
-    expect(followUp!.sendAt!.toISOString()).toBe(new Date(clock.now().getTime() + 2 * 3_600_000).toISOString());
+    expect(followUp).toMatchObject({
+      body: 'See you soon, Ada Lovelace!',
+      source: 'rule',
+      rule: 'got-name',
+      status: 'active',
+    });
+    expect(followUp!.sendAt!.toISOString()).toBe(
+      new Date(clock.now().getTime() + 2 * 3_600_000).toISOString(),
+    );
   });
 
   it('handles an MMS: media stored and reply with media', async () => {
-    const form = { ...fixtureForm('inbound-mms.form'), From: '+14155550135' };
+    const form: Record<string, string> = {
+      ...fixtureForm('inbound-mms.form'),
+      From: '+14155550135',
+    };
     const res = await post(form).expect(200);
     expect(messagesIn(res.text)).toEqual(['Thanks for the 2 pictures!']);
     expect(res.text).toContain('<Media>https://example.com/thanks.png</Media>');
@@ -109,7 +133,9 @@ describe('POST /twilio/sms', () => {
     expect(messagesIn(silent.text)).toEqual([]);
 
     const help = await post(inboundForm({ Body: 'help', From: from })).expect(200);
-    expect(messagesIn(help.text)).toEqual(['Test bot: text HOURS or ORDER <number>. Reply STOP to unsubscribe.']);
+    expect(messagesIn(help.text)).toEqual([
+      'Test bot: text HOURS or ORDER <number>. Reply STOP to unsubscribe.',
+    ]);
 
     await post(inboundForm({ Body: 'START', From: from })).expect(200);
     expect(await thread(from)).toMatchObject({ optedOut: false });
@@ -134,7 +160,9 @@ describe('POST /twilio/sms', () => {
     const answers = await Promise.all([post(form), post(form), post(form)]);
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
     expect(new Set(answers.map((a) => a.text)).size).toBe(1);
-    expect(await server.models.Message.countDocuments({ contact: from, direction: 'inbound' })).toBe(1);
+    expect(
+      await server.models.Message.countDocuments({ contact: from, direction: 'inbound' }),
+    ).toBe(1);
   });
 
   it('answers a failing template with the fallback, not a 500', async () => {
@@ -144,12 +172,18 @@ describe('POST /twilio/sms', () => {
 
   it('splits a reply over 1600 characters into several messages at word boundaries', async () => {
     const from = '+14155550140';
-    await server.models.Thread.create({ contact: from, number: OUR_NUMBER, vars: { long: Array(400).fill('word').join(' ') + ' ' + Array(100).fill('tail').join(' ') } });
+    await server.models.Thread.create({
+      contact: from,
+      number: OUR_NUMBER,
+      vars: { long: Array(400).fill('word').join(' ') + ' ' + Array(100).fill('tail').join(' ') },
+    });
     const res = await post(inboundForm({ Body: 'long', From: from })).expect(200);
     const parts = messagesIn(res.text);
     expect(parts.length).toBe(2);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(1600);
-    expect(parts.join(' ')).toBe(Array(400).fill('word').join(' ') + ' ' + Array(100).fill('tail').join(' '));
+    expect(parts.join(' ')).toBe(
+      Array(400).fill('word').join(' ') + ' ' + Array(100).fill('tail').join(' '),
+    );
   });
 
   it('answers a rule without a reply with an empty <Response/>', async () => {
@@ -158,17 +192,31 @@ describe('POST /twilio/sms', () => {
   });
 
   it('serves the original route name /api/receive-sms without Basic Auth', async () => {
-    const res = await post(inboundForm({ Body: 'hours', From: '+14155550142' }), '/api/receive-sms').expect(200);
+    const res = await post(
+      inboundForm({ Body: 'hours', From: '+14155550142' }),
+      '/api/receive-sms',
+    ).expect(200);
     expect(messagesIn(res.text)).toHaveLength(1);
   });
 
   describe('refuses, storing nothing', () => {
     it.each([
-      ['no signature', (f: Record<string, string>) => request(server.url).post('/twilio/sms').type('form').send(new URLSearchParams(f).toString())],
+      [
+        'no signature',
+        (f: Record<string, string>) =>
+          request(server.url)
+            .post('/twilio/sms')
+            .type('form')
+            .send(new URLSearchParams(f).toString()),
+      ],
       [
         'a signature from another auth token',
         (f: Record<string, string>) =>
-          request(server.url).post('/twilio/sms').type('form').set('X-Twilio-Signature', sign('0'.repeat(32), `${PUBLIC_URL}/twilio/sms`, f)).send(new URLSearchParams(f).toString()),
+          request(server.url)
+            .post('/twilio/sms')
+            .type('form')
+            .set('X-Twilio-Signature', sign('0'.repeat(32), `${PUBLIC_URL}/twilio/sms`, f))
+            .send(new URLSearchParams(f).toString()),
       ],
       [
         'a body tampered after signing',
@@ -182,7 +230,11 @@ describe('POST /twilio/sms', () => {
       [
         'a signature for another URL',
         (f: Record<string, string>) =>
-          request(server.url).post('/twilio/sms').type('form').set('X-Twilio-Signature', sign(fake.authToken, `${PUBLIC_URL}/other`, f)).send(new URLSearchParams(f).toString()),
+          request(server.url)
+            .post('/twilio/sms')
+            .type('form')
+            .set('X-Twilio-Signature', sign(fake.authToken, `${PUBLIC_URL}/other`, f))
+            .send(new URLSearchParams(f).toString()),
       ],
     ])('403 for %s', async (_what, send) => {
       const form = inboundForm({ Body: 'hours', From: '+14155550150' });
@@ -212,7 +264,12 @@ describe('POST /twilio/sms', () => {
         kind: 'rule',
         rule: { id: 'got-name' },
         replies: [{ body: 'Thanks Ada, you are booked.', media: [] }],
-        actions: { set: { name: 'Ada' }, state: null, tags: { add: ['booked'], remove: [] }, schedule: { body: 'See you soon, Ada!' } },
+        actions: {
+          set: { name: 'Ada' },
+          state: null,
+          tags: { add: ['booked'], remove: [] },
+          schedule: { body: 'See you soon, Ada!' },
+        },
         error: null,
       });
       expect(messagesIn(res.body.twiml)).toEqual(['Thanks Ada, you are booked.']);

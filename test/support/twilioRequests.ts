@@ -18,14 +18,32 @@ let sidCounter = 0;
 /** A fresh, real-shaped MessageSid ("SM" + 32 hex). */
 export function newMessageSid(): string {
   sidCounter++;
-  return 'SM' + (Date.now().toString(16) + sidCounter.toString(16).padStart(8, '0')).padStart(32, '0').slice(-32);
+  return (
+    'SM' +
+    (Date.now().toString(16) + sidCounter.toString(16).padStart(8, '0'))
+      .padStart(32, '0')
+      .slice(-32)
+  );
 }
 
 /** An inbound SMS form like Twilio's, with the fields that matter overridable. */
-export function inboundForm(fields: { Body: string; From?: string; To?: string; MessageSid?: string } & Record<string, string>): Record<string, string> {
+export function inboundForm(
+  fields: { Body: string; From?: string; To?: string; MessageSid?: string } & Record<
+    string,
+    string
+  >,
+): Record<string, string> {
   const base = fixtureForm('inbound-sms.form');
   const sid = fields.MessageSid ?? newMessageSid();
-  return { ...base, SmsMessageSid: sid, SmsSid: sid, MessageSid: sid, From: TEXTER, To: OUR_NUMBER, ...fields };
+  return {
+    ...base,
+    SmsMessageSid: sid,
+    SmsSid: sid,
+    MessageSid: sid,
+    From: TEXTER,
+    To: OUR_NUMBER,
+    ...fields,
+  };
 }
 
 export function sign(authToken: string, url: string, params: Record<string, string>): string {
@@ -33,7 +51,13 @@ export function sign(authToken: string, url: string, params: Record<string, stri
 }
 
 /** POSTs a form to `path` with a valid signature for PUBLIC_URL + path. */
-export function postSigned(baseUrl: string, route: string, params: Record<string, string>, authToken: string, publicUrl = PUBLIC_URL) {
+export function postSigned(
+  baseUrl: string,
+  route: string,
+  params: Record<string, string>,
+  authToken: string,
+  publicUrl = PUBLIC_URL,
+) {
   return request(baseUrl)
     .post(route)
     .type('form')
@@ -44,7 +68,12 @@ export function postSigned(baseUrl: string, route: string, params: Record<string
 /** The text of each <Message> (its body, without <Media>), XML entities decoded. */
 export function messagesIn(twiml: string): string[] {
   const decode = (s: string) =>
-    s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   return [...twiml.matchAll(/<Message>([\s\S]*?)<\/Message>/g)].map((m) => {
     const inner = m[1];
     const body = /<Body>([\s\S]*?)<\/Body>/.exec(inner);

@@ -8,12 +8,18 @@ describe('Twilio signature vectors', () => {
     expect(twilio.validateRequest(v.authToken, v.signature, v.url, v.params)).toBe(true);
   });
 
-  it.each(vectors.map((v) => [v.source, v] as const))('%s fails with one parameter changed', (_source, v) => {
-    const tampered = { ...v.params, From: '+14155550199' };
-    expect(twilio.validateRequest(v.authToken, v.signature, v.url, tampered)).toBe(false);
-  });
+  it.each(vectors.map((v) => [v.source, v] as const))(
+    '%s fails with one parameter changed',
+    (_source, v) => {
+      const tampered = { ...v.params, From: '+14155550199' };
+      expect(twilio.validateRequest(v.authToken, v.signature, v.url, tampered)).toBe(false);
+    },
+  );
 
-  it.each(vectors.map((v) => [v.source, v] as const))('%s fails with another auth token', (_source, v) => {
-    expect(twilio.validateRequest('0'.repeat(32), v.signature, v.url, v.params)).toBe(false);
-  });
+  it.each(vectors.map((v) => [v.source, v] as const))(
+    '%s fails with another auth token',
+    (_source, v) => {
+      expect(twilio.validateRequest('0'.repeat(32), v.signature, v.url, v.params)).toBe(false);
+    },
+  );
 });

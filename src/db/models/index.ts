@@ -11,7 +11,11 @@ export interface Models {
 }
 
 export function bindModels(connection: Connection): Models {
-  return { Thread: threadModel(connection), Message: messageModel(connection), Schedule: scheduleModel(connection) };
+  return {
+    Thread: threadModel(connection),
+    Message: messageModel(connection),
+    Schedule: scheduleModel(connection),
+  };
 }
 
 /** Builds the indexes once at start (autoIndex runs them too, but this lets start-up wait for them). */

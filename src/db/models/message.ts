@@ -21,7 +21,10 @@ export const MESSAGE_STATUSES = [
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-const mediaSchema = new Schema({ url: { type: String, required: true }, contentType: { type: String, default: null } }, { _id: false });
+const mediaSchema = new Schema(
+  { url: { type: String, required: true }, contentType: { type: String, default: null } },
+  { _id: false },
+);
 
 export const messageSchema = new Schema(
   {
@@ -68,5 +71,8 @@ export type MessageDoc = MessageFields & { _id: Types.ObjectId; createdAt: Date;
 export type MessageModel = Model<MessageFields>;
 
 export function messageModel(connection: Connection): MessageModel {
-  return (connection.models.Message as MessageModel | undefined) ?? connection.model('Message', messageSchema);
+  return (
+    (connection.models.Message as MessageModel | undefined) ??
+    connection.model('Message', messageSchema)
+  );
 }

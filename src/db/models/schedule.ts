@@ -1,7 +1,14 @@
 // A message to send later: once at `sendAt`, or on every `cron` fire, to numbers or a tag.
 import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
 
-export const SCHEDULE_STATUSES = ['active', 'paused', 'running', 'done', 'missed', 'canceled'] as const;
+export const SCHEDULE_STATUSES = [
+  'active',
+  'paused',
+  'running',
+  'done',
+  'missed',
+  'canceled',
+] as const;
 export type ScheduleStatus = (typeof SCHEDULE_STATUSES)[number];
 
 export const scheduleSchema = new Schema(
@@ -40,9 +47,16 @@ scheduleSchema.index({ status: 1, nextRunAt: 1 });
 scheduleSchema.index({ updatedAt: 1 });
 
 export type ScheduleFields = InferSchemaType<typeof scheduleSchema>;
-export type ScheduleDoc = ScheduleFields & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
+export type ScheduleDoc = ScheduleFields & {
+  _id: Types.ObjectId;
+  createdAt: Date;
+  updatedAt: Date;
+};
 export type ScheduleModel = Model<ScheduleFields>;
 
 export function scheduleModel(connection: Connection): ScheduleModel {
-  return (connection.models.Schedule as ScheduleModel | undefined) ?? connection.model('Schedule', scheduleSchema);
+  return (
+    (connection.models.Schedule as ScheduleModel | undefined) ??
+    connection.model('Schedule', scheduleSchema)
+  );
 }

@@ -33,5 +33,8 @@ export type ThreadDoc = ThreadFields & { _id: Types.ObjectId; createdAt: Date; u
 export type ThreadModel = Model<ThreadFields>;
 
 export function threadModel(connection: Connection): ThreadModel {
-  return (connection.models.Thread as ThreadModel | undefined) ?? connection.model('Thread', threadSchema);
+  return (
+    (connection.models.Thread as ThreadModel | undefined) ??
+    connection.model('Thread', threadSchema)
+  );
 }

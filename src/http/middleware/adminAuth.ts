@@ -50,7 +50,11 @@ class FailureCounter {
 }
 
 export function adminAuth(options: AdminAuthOptions): RequestHandler {
-  const counter = new FailureCounter(options.maxFailures, options.windowMs ?? 15 * 60_000, options.clock);
+  const counter = new FailureCounter(
+    options.maxFailures,
+    options.windowMs ?? 15 * 60_000,
+    options.clock,
+  );
   const users = Object.fromEntries(options.users.map((u) => [u.name, u.password]));
   const check = basicAuth({
     users,
@@ -68,7 +72,11 @@ export function adminAuth(options: AdminAuthOptions): RequestHandler {
     const retryAfter = counter.blockedFor(req.ip ?? 'unknown');
     if (retryAfter > 0) {
       res.setHeader('Retry-After', String(retryAfter));
-      res.status(429).json(errorBody('too_many_failed_logins', 'Too many failed login attempts; try again later'));
+      res
+        .status(429)
+        .json(
+          errorBody('too_many_failed_logins', 'Too many failed login attempts; try again later'),
+        );
       return;
     }
     check(req, res, next);

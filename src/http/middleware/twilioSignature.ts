@@ -25,9 +25,17 @@ export function twilioSignature(options: SignatureOptions): RequestHandler {
     const valid =
       options.authToken !== null &&
       signature !== undefined &&
-      twilio.validateRequest(options.authToken, signature, signedUrl(req, options.publicUrl), (req.body ?? {}) as Record<string, string>);
+      twilio.validateRequest(
+        options.authToken,
+        signature,
+        signedUrl(req, options.publicUrl),
+        (req.body ?? {}) as Record<string, string>,
+      );
     if (!valid) {
-      req.log.warn('webhook signature rejected', { path: req.path, hasSignature: signature !== undefined });
+      req.log.warn('webhook signature rejected', {
+        path: req.path,
+        hasSignature: signature !== undefined,
+      });
       res.status(403).json(errorBody('invalid_signature', 'Missing or invalid X-Twilio-Signature'));
       return;
     }

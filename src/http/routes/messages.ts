@@ -52,7 +52,10 @@ export function messageRoutes(deps: MessageRouteDeps): Router {
 
   router.post('/api/send-sms', requireJson, async (req, res) => {
     const input = parseInput(LegacySendRequest, req.body);
-    const sent = await deps.outbound.send({ to: input.recipient_number, body: input.message_content });
+    const sent = await deps.outbound.send({
+      to: input.recipient_number,
+      body: input.message_content,
+    });
     res.status(200).json({ message_sid: sent.message.sid ?? null });
   });
 

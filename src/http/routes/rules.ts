@@ -67,7 +67,9 @@ export function ruleRoutes(content: BotContent, clock: Clock): Router {
         set: outcome.set,
         state: outcome.state,
         tags: outcome.tags,
-        schedule: outcome.schedule ? { ...outcome.schedule, at: outcome.schedule.at.toISOString() } : null,
+        schedule: outcome.schedule
+          ? { ...outcome.schedule, at: outcome.schedule.at.toISOString() }
+          : null,
         optOut: outcome.optOut,
         optIn: outcome.optIn,
       },

@@ -20,7 +20,11 @@ export function threadRoutes(reader: ThreadReader): Router {
 
   router.get('/api/threads/:phone/messages', async (req, res) => {
     const { phone } = parseInput(PhoneParam, req.params, 'phone number');
-    const q = parseInput(PageQuery.extend({ number: ThreadQuery.shape.number }).strict(), req.query, 'query');
+    const q = parseInput(
+      PageQuery.extend({ number: ThreadQuery.shape.number }).strict(),
+      req.query,
+      'query',
+    );
     res.json(await reader.messages(phone, q.page, q.limit, q.number));
   });
 

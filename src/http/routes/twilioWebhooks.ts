@@ -29,7 +29,13 @@ export function twilioWebhookRoutes(deps: WebhookDeps): Router {
 
   router.post('/twilio/status', deps.verify, async (req, res) => {
     const form = parseStatusForm(req.body ?? {});
-    await deps.status.apply({ messageSid: form.messageSid, status: form.status, errorCode: form.errorCode, to: form.to, from: form.from });
+    await deps.status.apply({
+      messageSid: form.messageSid,
+      status: form.status,
+      errorCode: form.errorCode,
+      to: form.to,
+      from: form.from,
+    });
     res.status(204).end();
   });
 

@@ -1,0 +1,379 @@
+// The admin send API end to end: Basic Auth, validation, the real twilio SDK against the fake Twilio,
+// and what is stored.
+import request from 'supertest';
+import twilio from 'twilio';
+import { startFakeTwilio, type FakeTwilio } from '../support/fakeTwilio';
+import { TEST_ADMIN } from '../support/config';
+import { startTestServer, type TestServer } from '../support/server';
+import { OUR_NUMBER, PUBLIC_URL, fixtureForm, postSigned } from '../support/twilioRequests';
+
+async function twilioServer(fake: FakeTwilio, env: Record<string, string> = {}) {
+  return startTestServer(
+    {
+      PUBLIC_URL,
+      TWILIO_ACCOUNT_SID: fake.accountSid,
+      TWILIO_AUTH_TOKEN: fake.authToken,
+      TWILIO_API_URL: fake.url,
+      TWILIO_FROM: OUR_NUMBER,
+      ...env,
+    },
+    { label: 'outbound' },
+  );
+}
+
+describe('admin API authentication', () => {
+  let fake: FakeTwilio;
+  let server: TestServer;
+  beforeAll(async () => {
+    fake = await startFakeTwilio();
+    server = await twilioServer(fake, { AUTH_MAX_FAILURES: '3' });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await fake.close();
+  });
+
+  it('401 without credentials, with a Basic challenge, and nothing sent', async () => {
+    const res = await request(server.url)
+      .post('/api/messages')
+      .send({ to: '+14155550101', body: 'hi' })
+      .expect(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Basic/);
+    expect(res.body.error.code).toBe('unauthorized');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('401 with a wrong password', async () => {
+    const res = await request(server.url)
+      .get('/api/threads')
+      .auth(TEST_ADMIN.name, 'wrong')
+      .expect(401);
+    expect(res.body.error.code).toBe('invalid_credentials');
+  });
+
+  it('200 with the right credentials', async () => {
+    await request(server.url)
+      .get('/api/threads')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(200);
+  });
+
+  it('429 once a client failed too often, even with the right password', async () => {
+    // AUTH_MAX_FAILURES=3: the two tests above failed twice.
+    await request(server.url).get('/api/threads').auth('x', 'y').expect(401);
+    const blocked = await request(server.url)
+      .get('/api/threads')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(429);
+    expect(blocked.body.error.code).toBe('too_many_failed_logins');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe('POST /api/messages', () => {
+  let fake: FakeTwilio;
+  let server: TestServer;
+  const send = (body: object, key?: string) => {
+    const r = request(server.url).post('/api/messages').auth(TEST_ADMIN.name, TEST_ADMIN.password);
+    if (key) r.set('Idempotency-Key', key);
+    return r.send(body);
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeTwilio();
+    server = await startTestServer(
+      {
+        PUBLIC_URL,
+        TWILIO_ACCOUNT_SID: fake.accountSid,
+        TWILIO_AUTH_TOKEN: fake.authToken,
+        TWILIO_API_URL: fake.url,
+        TWILIO_FROM: OUR_NUMBER,
+      },
+      { label: 'outbound' },
+    );
+  });
+  beforeEach(() => fake.reset());
+  afterAll(async () => {
+    await server.stop();
+    await fake.close();
+  });
+
+  it('sends through Twilio and answers 202 with the stored message, segments and encoding', async () => {
+    const res = await send({ to: '+14155550101', body: 'Your latte is ready ☕' }).expect(202);
+    expect(res.body).toMatchObject({
+      status: 'queued',
+      to: '+14155550101',
+      from: OUR_NUMBER,
+      segments: 1,
+      encoding: 'UCS-2',
+    });
+    expect(res.body.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]).toMatchObject({
+      to: '+14155550101',
+      from: OUR_NUMBER,
+      body: 'Your latte is ready ☕',
+      statusCallback: `${PUBLIC_URL}/twilio/status`,
+    });
+
+    const stored = await request(server.url)
+      .get(`/api/messages/${res.body.id}`)
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(200);
+    expect(stored.body).toMatchObject({
+      direction: 'outbound',
+      contact: '+14155550101',
+      status: 'queued',
+      sid: res.body.sid,
+      segments: 1,
+      encoding: 'UCS-2',
+    });
+  });
+
+  it('renders a template with vars', async () => {
+    const res = await send({
+      to: '+14155550102',
+      template: 'greet-name',
+      vars: { name: 'Grace' },
+    }).expect(202);
+    expect(fake.requests[0].body).toContain('Grace');
+    expect(res.body.segments).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sends media and a Messaging Service sender', async () => {
+    const mg = 'MG' + '0123456789abcdef'.repeat(2);
+    await send({
+      to: '+14155550103',
+      body: 'Menu attached',
+      media: ['https://example.com/menu.png'],
+      from: mg,
+    }).expect(202);
+    expect(fake.requests[0]).toMatchObject({
+      messagingServiceSid: mg,
+      mediaUrl: ['https://example.com/menu.png'],
+    });
+  });
+
+  it.each([
+    ['a number that is not E.164', { to: '4155550101', body: 'x' }, 'to'],
+    ['an impossible number', { to: '+1000', body: 'x' }, 'to'],
+    ['both body and template', { to: '+14155550101', body: 'x', template: 'hours' }, 'body'],
+    ['neither body nor template', { to: '+14155550101' }, 'body'],
+    ['a body over 1600 characters', { to: '+14155550101', body: 'x'.repeat(1601) }, 'body'],
+    [
+      '11 media URLs',
+      { to: '+14155550101', body: 'x', media: Array(11).fill('https://example.com/a.png') },
+      'media',
+    ],
+    [
+      'a non-http media URL',
+      { to: '+14155550101', body: 'x', media: ['ftp://example.com/a.png'] },
+      'media.0',
+    ],
+    ['an unknown field', { to: '+14155550101', body: 'x', priority: 'high' }, '(root)'],
+    ['an operator object as the number', { to: { $ne: null }, body: 'x' }, 'to'],
+  ])('400 for %s, naming the field, nothing sent', async (_what, body, field) => {
+    const res = await send(body).expect(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('400 unknown_template for a template that does not exist', async () => {
+    const res = await send({ to: '+14155550101', template: 'nope' }).expect(400);
+    expect(res.body.error.code).toBe('unknown_template');
+  });
+
+  it('400 for a template that renders longer than 1600 characters', async () => {
+    const res = await send({
+      to: '+14155550101',
+      template: 'greet-name',
+      vars: { name: 'n'.repeat(1700) },
+    }).expect(400);
+    expect(res.body.error.code).toBe('body_too_long');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('415 for a body that is not JSON', async () => {
+    const res = await request(server.url)
+      .post('/api/messages')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .type('form')
+      .send('to=%2B14155550101&body=x')
+      .expect(415);
+    expect(res.body.error.code).toBe('unsupported_media_type');
+  });
+
+  it('returns the first result for a repeated Idempotency-Key without sending again', async () => {
+    const first = await send({ to: '+14155550104', body: 'once' }, 'order-77').expect(202);
+    const again = await send({ to: '+14155550104', body: 'once' }, 'order-77').expect(202);
+    expect(again.body).toEqual(first.body);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('409 when an Idempotency-Key is reused for a different message', async () => {
+    await send({ to: '+14155550105', body: 'one' }, 'k-1').expect(202);
+    const res = await send({ to: '+14155550105', body: 'two' }, 'k-1').expect(409);
+    expect(res.body.error.code).toBe('idempotency_key_reused');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('409 opted_out for a contact who texted STOP, without calling Twilio', async () => {
+    await postSigned(
+      server.url,
+      '/twilio/sms',
+      {
+        ...fixtureForm('inbound-sms.form'),
+        From: '+14155550106',
+        Body: 'STOP',
+        MessageSid: 'SM' + '6'.repeat(32),
+      },
+      fake.authToken,
+    ).expect(200);
+    const res = await send({ to: '+14155550106', body: 'promo' }).expect(409);
+    expect(res.body.error.code).toBe('opted_out');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it.each([
+    [21211, 422, 'invalid_recipient'],
+    [21614, 422, 'invalid_recipient'],
+    [21610, 409, 'opted_out'],
+  ])(
+    'maps Twilio error %d to %d %s and stores the message as failed',
+    async (code, status, errorCode) => {
+      const to = `+141555501${String(code).slice(-2)}`;
+      fake.rejectNumber(to, code);
+      const res = await send({ to, body: 'hello' }).expect(status);
+      expect(res.body.error.code).toBe(errorCode);
+      const failed = await server.models.Message.findOne({ contact: to }).lean();
+      expect(failed).toMatchObject({ status: 'failed', errorCode: code });
+      expect(fake.requests).toHaveLength(1); // a 4xx is never retried
+    },
+  );
+
+  it('marks the contact opted out after Twilio answers 21610', async () => {
+    const to = '+14155550177';
+    fake.rejectNumber(to, 21610);
+    await send({ to, body: 'hello' }).expect(409);
+    fake.reset();
+    await send({ to, body: 'again' }).expect(409);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('502 with a clear message when Twilio rejects our credentials (20003)', async () => {
+    fake.failNext(1, { status: 401, code: 20003, message: 'Authenticate' });
+    const res = await send({ to: '+14155550108', body: 'x' }).expect(502);
+    expect(res.body.error.message).toMatch(/TWILIO_ACCOUNT_SID/);
+  });
+
+  it('retries a 503 twice and succeeds on the third call', async () => {
+    fake.failNext(2, { status: 503, code: 20500, message: 'Service unavailable' });
+    const res = await send({ to: '+14155550109', body: 'persistent' }).expect(202);
+    expect(res.body.status).toBe('queued');
+    expect(fake.requests.map((r) => r.status)).toEqual([503, 503, 201]);
+  });
+
+  it('POST /api/send-sms keeps the original contract', async () => {
+    const res = await request(server.url)
+      .post('/api/send-sms')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .send({ recipient_number: '+14155550121', message_content: 'legacy hello' })
+      .expect(200);
+    expect(res.body).toEqual({ message_sid: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
+    expect(fake.requests[0].body).toBe('legacy hello');
+  });
+
+  it('GET /api/messages/:id answers 404 for an unknown id and 400 for a malformed one', async () => {
+    await request(server.url)
+      .get('/api/messages/0123456789abcdef01234567')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(404);
+    const bad = await request(server.url)
+      .get('/api/messages/not-an-id')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+  });
+
+  describe('POST /twilio/status', () => {
+    const statusForm = (sid: string, status: string, extra: Record<string, string> = {}) => ({
+      ...fixtureForm('status-delivered.form'),
+      MessageSid: sid,
+      SmsSid: sid,
+      MessageStatus: status,
+      SmsStatus: status,
+      ...extra,
+    });
+    const callback = (form: Record<string, string>) =>
+      postSigned(server.url, '/twilio/status', form, fake.authToken);
+
+    it('moves status forward only: a late "sent" never overwrites "delivered"', async () => {
+      const sent = await send({ to: '+14155550111', body: 'track me' }).expect(202);
+      await callback(statusForm(sent.body.sid, 'sent')).expect(204);
+      await callback(statusForm(sent.body.sid, 'delivered')).expect(204);
+      await callback(statusForm(sent.body.sid, 'sent')).expect(204);
+      const m = await server.models.Message.findById(sent.body.id).lean();
+      expect(m!.status).toBe('delivered');
+    });
+
+    it('stores the ErrorCode of an undelivered message', async () => {
+      const sent = await send({ to: '+14155550112', body: 'x' }).expect(202);
+      const form = {
+        ...fixtureForm('status-undelivered.form'),
+        MessageSid: sent.body.sid,
+        SmsSid: sent.body.sid,
+      };
+      await callback(form).expect(204);
+      expect(await server.models.Message.findById(sent.body.id).lean()).toMatchObject({
+        status: 'undelivered',
+        errorCode: 30003,
+      });
+    });
+
+    it('marks the contact opted out for a callback with error 21610', async () => {
+      const sent = await send({ to: '+14155550113', body: 'x' }).expect(202);
+      await callback(
+        statusForm(sent.body.sid, 'failed', { ErrorCode: '21610', To: '+14155550113' }),
+      ).expect(204);
+      await send({ to: '+14155550113', body: 'again' }).expect(409);
+    });
+
+    it('answers 204 for an unknown SID', async () => {
+      await callback(statusForm('SM' + 'f'.repeat(32), 'delivered')).expect(204);
+    });
+
+    it('403 for a forged callback, nothing changed', async () => {
+      const sent = await send({ to: '+14155550114', body: 'x' }).expect(202);
+      const form = statusForm(sent.body.sid, 'delivered');
+      await request(server.url)
+        .post('/twilio/status')
+        .type('form')
+        .set(
+          'X-Twilio-Signature',
+          twilio.getExpectedTwilioSignature('forged-token', `${PUBLIC_URL}/twilio/status`, form),
+        )
+        .send(new URLSearchParams(form).toString())
+        .expect(403);
+      expect((await server.models.Message.findById(sent.body.id).lean())!.status).toBe('queued');
+    });
+  });
+});
+
+describe('POST /api/messages without Twilio credentials', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({}, { label: 'dryrun' });
+  });
+  afterAll(() => server.stop());
+
+  it('records the message as dry-run and says so on /health', async () => {
+    const res = await request(server.url)
+      .post('/api/messages')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .send({ to: '+14155550120', body: 'test' })
+      .expect(202);
+    expect(res.body.status).toBe('dry-run');
+    expect((await request(server.url).get('/health')).body.twilio).toBe('dry-run');
+  });
+});

@@ -1,0 +1,89 @@
+// Reading conversations over the admin API: paging, filters, a thread with its messages.
+import request from 'supertest';
+import { TEST_ADMIN } from '../support/config';
+import { startTestServer, type TestServer } from '../support/server';
+import { OUR_NUMBER, PUBLIC_URL, inboundForm, postSigned } from '../support/twilioRequests';
+
+const TOKEN = 'threads-test-token-0123456789abcd';
+
+describe('threads API', () => {
+  let server: TestServer;
+  const get = (path: string) =>
+    request(server.url).get(path).auth(TEST_ADMIN.name, TEST_ADMIN.password);
+  const text = (from: string, body: string) =>
+    postSigned(server.url, '/twilio/sms', inboundForm({ From: from, Body: body }), TOKEN).expect(
+      200,
+    );
+
+  beforeAll(async () => {
+    server = await startTestServer(
+      { PUBLIC_URL, TWILIO_ACCOUNT_SID: 'AC' + 'b'.repeat(32), TWILIO_AUTH_TOKEN: TOKEN },
+      { label: 'threads' },
+    );
+    // Three contacts, in this order; the last one books (tag "booked" after giving a name) and one opts out.
+    await text('+14155550171', 'hours');
+    await text('+14155550172', 'book a table for 2');
+    await text('+14155550172', 'Grace Hopper');
+    await text('+14155550173', 'STOP');
+  });
+  afterAll(() => server.stop());
+
+  it('lists threads newest first with paging', async () => {
+    const page1 = await get('/api/threads?limit=2').expect(200);
+    expect(page1.body).toMatchObject({ page: 1, limit: 2, total: 3 });
+    expect(page1.body.items.map((t: { contact: string }) => t.contact)).toEqual([
+      '+14155550173',
+      '+14155550172',
+    ]);
+    const page2 = await get('/api/threads?limit=2&page=2').expect(200);
+    expect(page2.body.items.map((t: { contact: string }) => t.contact)).toEqual(['+14155550171']);
+  });
+
+  it('filters by opt-out status and by tag', async () => {
+    const opted = await get('/api/threads?optedOut=true').expect(200);
+    expect(opted.body.items.map((t: { contact: string }) => t.contact)).toEqual(['+14155550173']);
+    const booked = await get('/api/threads?tag=booked').expect(200);
+    expect(booked.body.items.map((t: { contact: string }) => t.contact)).toEqual(['+14155550172']);
+  });
+
+  it('shows one thread with its recent messages, newest first', async () => {
+    const res = await get(`/api/threads/${encodeURIComponent('+14155550172')}`).expect(200);
+    expect(res.body).toMatchObject({
+      contact: '+14155550172',
+      number: OUR_NUMBER,
+      state: 'awaiting_rating',
+      vars: { name: 'Grace Hopper' },
+      inboundCount: 2,
+      messageCount: 4,
+    });
+    expect(res.body.messages.map((m: { direction: string; body: string }) => m.direction)).toEqual([
+      'outbound',
+      'inbound',
+      'outbound',
+      'inbound',
+    ]);
+    expect(res.body.messages[1].body).toBe('Grace Hopper');
+  });
+
+  it("pages a thread's messages", async () => {
+    const res = await get(
+      `/api/threads/${encodeURIComponent('+14155550172')}/messages?limit=3&page=2`,
+    ).expect(200);
+    expect(res.body).toMatchObject({ page: 2, limit: 3, total: 4 });
+    expect(res.body.items).toHaveLength(1);
+    expect(res.body.items[0].body).toBe('book a table for 2');
+  });
+
+  it.each([
+    ['/api/threads/%2B14155550999', 404, 'thread_not_found'],
+    ['/api/threads/not-a-number', 400, 'validation_failed'],
+    ['/api/threads?limit=1000', 400, 'validation_failed'],
+    ['/api/threads?page=0', 400, 'validation_failed'],
+    ['/api/threads?optedOut=maybe', 400, 'validation_failed'],
+    ['/api/threads?tag[$ne]=x', 400, 'validation_failed'],
+    ['/api/threads?sort=evil', 400, 'validation_failed'],
+  ])('GET %s → %d %s', async (path, status, code) => {
+    const res = await get(path).expect(status);
+    expect(res.body.error.code).toBe(code);
+  });
+});
