@@ -28,7 +28,7 @@ const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Frida
 const SHORT_WEEKDAYS = WEEKDAYS.map((day) => day.slice(0, 3));
 
 // Longest tokens first so `MMMM` is not read as `MM` twice; `[text]` is copied literally.
-const DATE_TOKEN = /\[([^\]]*)]|YYYY|MMMM|MMM|MM|DD|dddd|ddd|HH|mm|ss/g;
+const DATE_TOKEN = /\[([^\]]*)]|YYYY|MMMM|MMM|MM|DD|D|dddd|ddd|HH|mm|ss/g;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -42,7 +42,7 @@ interface ZonedParts {
   weekday: number;
 }
 
-/** A date in a time zone, formatted with the tokens YYYY MM DD HH mm ss ddd dddd MMM MMMM. */
+/** A date in a time zone, formatted with the tokens YYYY MM DD D HH mm ss ddd dddd MMM MMMM. */
 export class DateFormatter {
   // Building an Intl.DateTimeFormat is slow; zones named in templates are few, so keep them.
   private readonly byZone = new Map<string, Intl.DateTimeFormat>();
@@ -53,6 +53,7 @@ export class DateFormatter {
       YYYY: pad(p.year, 4),
       MM: pad(p.month),
       DD: pad(p.day),
+      D: String(p.day),
       HH: pad(p.hour),
       mm: pad(p.minute),
       ss: pad(p.second),

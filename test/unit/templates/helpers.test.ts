@@ -148,6 +148,12 @@ describe('date', () => {
       '2024 07 01 14 05 09 Mon Monday Jul July',
     ],
     [
+      'prints the day without padding with D',
+      '{{date now "ddd D MMM" "Europe/Berlin"}}',
+      summer,
+      'Mon 1 Jul',
+    ],
+    [
       'prints midnight as 00, not 24',
       '{{date now "DD HH:mm" "Europe/Berlin"}}',
       new Date('2024-07-01T22:00:00Z'),

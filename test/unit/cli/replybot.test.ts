@@ -1,0 +1,103 @@
+// The replybot command against the example rules and against broken copies of them.
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../../../src/cli/commands';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+async function run(argv: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: { RULES_DIR: path.join(ROOT, 'rules'), TEMPLATES_DIR: path.join(ROOT, 'templates'), ...env },
+    // A Wednesday at noon in Los Angeles: the weekday rules apply.
+    now: () => new Date('2026-03-04T20:00:00Z'),
+  });
+  return { code, out, err };
+}
+
+function brokenCopy(edit: (dir: string) => void): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-cli-'));
+  cpSync(path.join(ROOT, 'rules'), path.join(dir, 'rules'), { recursive: true });
+  cpSync(path.join(ROOT, 'templates'), path.join(dir, 'templates'), { recursive: true });
+  edit(dir);
+  return dir;
+}
+
+describe('replybot rules check', () => {
+  it('accepts the example rules and templates', async () => {
+    const { code, out } = await run(['rules', 'check']);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/^ok: \d+ rules in 2 files, \d+ templates$/);
+  });
+
+  it('exits 1 and prints file:line:column for each error', async () => {
+    const dir = brokenCopy((d) =>
+      writeFileSync(path.join(d, 'rules', '20-bad.yaml'), 'rules:\n  - id: hours\n    when: { regex: "(" }\n'),
+    );
+    const { code, err } = await run(['rules', 'check', '--rules', path.join(dir, 'rules'), '--templates', path.join(dir, 'templates')]);
+    expect(code).toBe(1);
+    expect(err).toEqual(
+      expect.arrayContaining([expect.stringMatching(/20-bad\.yaml:2:\d+ .*duplicate/i), expect.stringMatching(/20-bad\.yaml:3:\d+ .*regex/i)]),
+    );
+    expect(err[err.length - 1]).toMatch(/errors?: rules not loaded/);
+  });
+
+  it('reports a template syntax error with its file and line', async () => {
+    const dir = brokenCopy((d) => writeFileSync(path.join(d, 'templates', 'menu.hbs'), 'Menu:\n{{#each items}}\n'));
+    const { code, err } = await run(['rules', 'check', '--rules', path.join(dir, 'rules'), '--templates', path.join(dir, 'templates')]);
+    expect(code).toBe(1);
+    expect(err[0]).toMatch(/menu\.hbs:\d+:\d+ /);
+  });
+});
+
+describe('replybot rules test', () => {
+  it("passes every example rule's examples", async () => {
+    const { code, out } = await run(['rules', 'test']);
+    expect(code).toBe(0);
+    expect(out[out.length - 1]).toMatch(/^\d+ passed, 0 failed$/);
+  });
+
+  it('fails when an example is answered by an earlier rule', async () => {
+    const dir = brokenCopy((d) =>
+      writeFileSync(
+        path.join(d, 'rules', '05-greedy.yaml'),
+        'rules:\n  - id: greedy\n    when: { contains: [hours] }\n    reply: { text: mine }\n    examples: [hours please]\n',
+      ),
+    );
+    const { code, out } = await run(['rules', 'test', '--rules', path.join(dir, 'rules'), '--templates', path.join(dir, 'templates')]);
+    expect(code).toBe(1);
+    expect(out).toContain('FAIL hours: "hours?" was answered by rule greedy');
+    expect(out[out.length - 1]).toMatch(/^\d+ passed, [1-9]\d* failed$/);
+  });
+});
+
+describe('replybot simulate', () => {
+  it('prints the matched rule and the rendered reply', async () => {
+    const { code, out } = await run(['simulate', '--from', '+14155550123', 'order 12345']);
+    expect(code).toBe(0);
+    expect(out[0]).toBe('matched: order-status');
+    expect(out[1]).toMatch(/^reply: +.*12345/);
+  });
+
+  it('shows state, vars and the follow-up of a stateful rule', async () => {
+    const { out } = await run(['simulate', '--from', '+14155550123', '--state', 'awaiting_name', 'Ada']);
+    expect(out).toEqual(
+      expect.arrayContaining(['matched: got-name', 'set:     {"name":"Ada"}', 'state:   awaiting_rating', expect.stringMatching(/^follow-up at 2026-03-04T22:00:00.000Z: template follow-up$/)]),
+    );
+  });
+
+  it('says so for a compliance keyword', async () => {
+    const { out } = await run(['simulate', '--from', '+14155550123', 'STOP']);
+    expect(out).toEqual(['matched: (compliance: opt_out)', 'reply:   (none)']);
+  });
+
+  it('exits 2 with usage for a missing --from', async () => {
+    const { code, err } = await run(['simulate', 'hi']);
+    expect(code).toBe(2);
+    expect(err[0]).toBe('replybot: simulate needs --from +E164');
+  });
+});
