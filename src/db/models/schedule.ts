@@ -41,7 +41,7 @@ export const scheduleSchema = new Schema(
   { timestamps: true, minimize: false, collection: 'schedules' },
 );
 
-// Due one-offs are claimed by (status, nextRunAt).
+// Due one-offs are claimed by (status, nextRunAt); the cron sync lists active schedules by status.
 scheduleSchema.index({ status: 1, nextRunAt: 1 });
 // Instances notice schedules changed elsewhere by updatedAt.
 scheduleSchema.index({ updatedAt: 1 });
