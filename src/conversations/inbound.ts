@@ -2,6 +2,7 @@
 import type { Clock } from '../clock';
 import type { BotContent } from '../content/botContent';
 import { evaluate, type Outcome } from '../content/evaluate';
+import { messageIdFor, threadIdFor } from '../db/ids';
 import { isDuplicateKeyError, type Models } from '../db/models';
 import type { ThreadDoc } from '../db/models/thread';
 import { buildTwiml } from '../templates';
@@ -47,7 +48,12 @@ export class InboundService {
 
   async handle(msg: InboundMessage): Promise<InboundResult> {
     const key = `in:${msg.messageSid}`;
-    const seen = await this.o.models.Message.findOne({ key }, { replyTwiml: 1, rule: 1 }).lean();
+    const id = messageIdFor(key);
+    // Two reads by _id, in parallel: has Twilio sent this before, and the thread as it stands.
+    const [seen, existingThread] = await Promise.all([
+      this.o.models.Message.findById(id, { replyTwiml: 1, rule: 1 }).lean(),
+      this.o.models.Thread.findById(threadIdFor(msg.from, msg.to)).lean<ThreadDoc>(),
+    ]);
     if (seen)
       return {
         twiml: seen.replyTwiml ?? EMPTY_TWIML,
@@ -57,7 +63,7 @@ export class InboundService {
       };
 
     const now = this.o.clock.now();
-    const thread = await this.o.store.ensureThread(msg.from, msg.to);
+    const thread = existingThread ?? (await this.o.store.ensureThread(msg.from, msg.to));
     const content = this.o.content.current();
     const outcome = content
       ? evaluate(content, {
@@ -87,24 +93,44 @@ export class InboundService {
     const twiml = outcome?.twiml ?? EMPTY_TWIML;
     const ruleId = outcome?.rule?.id ?? null;
 
-    // The unique key is the gate: if Twilio's retry raced us here, only one insert wins.
+    // One ordered insert of the message and its replies. The inbound key is the gate: if
+    // Twilio's retry raced us here, its insert fails first and nothing of ours is stored twice.
+    const replies = outcome?.replies ?? [];
     try {
-      await this.o.models.Message.create({
-        key,
-        thread: thread._id,
-        direction: 'inbound',
-        contact: msg.from,
-        number: msg.to,
-        body: msg.body,
-        media: msg.media,
-        sid: msg.messageSid,
-        status: 'received',
-        rule: ruleId,
-        replyTwiml: twiml,
-      });
+      await this.o.models.Message.insertMany(
+        [
+          {
+            _id: id,
+            key,
+            thread: thread._id,
+            direction: 'inbound',
+            contact: msg.from,
+            number: msg.to,
+            body: msg.body,
+            media: msg.media,
+            sid: msg.messageSid,
+            status: 'received',
+            rule: ruleId,
+            replyTwiml: twiml,
+          },
+          ...replies.map((r, i) => ({
+            _id: messageIdFor(`reply:${msg.messageSid}:${i}`),
+            key: `reply:${msg.messageSid}:${i}`,
+            thread: thread._id,
+            direction: 'outbound',
+            contact: msg.from,
+            number: msg.to,
+            body: r.body,
+            media: r.media.map((url) => ({ url, contentType: null })),
+            status: 'twiml',
+            rule: ruleId,
+          })),
+        ],
+        { ordered: true },
+      );
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      const first = await this.o.models.Message.findOne({ key }, { replyTwiml: 1, rule: 1 }).lean();
+      const first = await this.o.models.Message.findById(id, { replyTwiml: 1, rule: 1 }).lean();
       return {
         twiml: first?.replyTwiml ?? EMPTY_TWIML,
         duplicate: true,
@@ -113,22 +139,6 @@ export class InboundService {
       };
     }
 
-    const replies = outcome?.replies ?? [];
-    if (replies.length > 0) {
-      await this.o.models.Message.insertMany(
-        replies.map((r, i) => ({
-          key: `reply:${msg.messageSid}:${i}`,
-          thread: thread._id,
-          direction: 'outbound',
-          contact: msg.from,
-          number: msg.to,
-          body: r.body,
-          media: r.media.map((url) => ({ url, contentType: null })),
-          status: 'twiml',
-          rule: ruleId,
-        })),
-      );
-    }
     await this.applyToThread(thread, outcome, now, replies.length);
     if (outcome?.schedule) await this.scheduleFollowUp(thread, outcome, msg);
 
@@ -159,13 +169,14 @@ export class InboundService {
         set.tags = [...tags];
       }
       if (outcome.optOut) Object.assign(set, { optedOut: true, optedOutAt: now });
-      if (outcome.optIn) Object.assign(set, { optedOut: false, optedOutAt: null });
     }
     await this.o.models.Thread.updateOne(
       { _id: thread._id },
       { $set: set, $inc: { inboundCount: 1, messageCount: 1 + replies } },
     );
-    // Opting in on one number clears the contact's opt-out everywhere (opt-out is per contact).
+    // Opt-out is per contact: record it (or clear it) for all of the contact's threads.
+    if (outcome?.optOut)
+      await this.o.store.setOptedOut(thread.contact, thread.number, true, 'keyword');
     if (outcome?.optIn) await this.o.store.setOptedOut(thread.contact, null, false);
   }
 

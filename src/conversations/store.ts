@@ -1,5 +1,6 @@
 // Writes threads and messages: the only code that does. Exactly-once rests on the messages' unique `key`.
 import type { Types } from 'mongoose';
+import { messageIdFor, threadIdFor } from '../db/ids';
 import type { Clock } from '../clock';
 import { isDuplicateKeyError, type Models } from '../db/models';
 import type { MessageDoc, MessageStatus } from '../db/models/message';
@@ -47,19 +48,30 @@ export class ConversationStore {
     private readonly clock: Clock,
   ) {}
 
-  /** The thread for (contact, our number), created on first contact. */
+  /** The thread for (contact, our number), created on first contact. Found by its derived _id. */
   async ensureThread(contact: string, number: string): Promise<ThreadDoc> {
-    const filter = { contact: String(contact), number: String(number) };
+    const _id = threadIdFor(String(contact), String(number));
     try {
       return await this.models.Thread.findOneAndUpdate(
-        filter,
-        { $setOnInsert: { ...filter, state: null, vars: {}, tags: [], optedOut: false } },
+        { _id },
+        {
+          $setOnInsert: {
+            contact: String(contact),
+            number: String(number),
+            state: null,
+            vars: {},
+            tags: [],
+            optedOut: false,
+            inboundCount: 0,
+            messageCount: 0,
+          },
+        },
         { upsert: true, new: true },
       ).lean<ThreadDoc>();
     } catch (err) {
       // Two first messages at once: both upsert, one loses the unique index race and reads the winner.
       if (!isDuplicateKeyError(err)) throw err;
-      const thread = await this.models.Thread.findOne(filter).lean<ThreadDoc>();
+      const thread = await this.models.Thread.findById(_id).lean<ThreadDoc>();
       if (!thread) throw err;
       return thread;
     }
@@ -70,28 +82,34 @@ export class ConversationStore {
    * any of them (the cautious reading of carrier rules; Twilio itself blocks per sender).
    */
   async isOptedOut(contact: string): Promise<boolean> {
-    return (await this.models.Thread.exists({ contact: String(contact), optedOut: true })) !== null;
+    return (await this.models.OptOut.findById(String(contact)).lean()) !== null;
   }
 
-  async setOptedOut(contact: string, number: string | null, optedOut: boolean): Promise<void> {
+  /** Records (or clears) a contact's opt-out, and mirrors it on their threads for the thread API. */
+  async setOptedOut(
+    contact: string,
+    number: string | null,
+    optedOut: boolean,
+    source = 'keyword',
+  ): Promise<void> {
     const now = this.clock.now();
-    const update = optedOut
-      ? { optedOut: true, optedOutAt: now }
-      : { optedOut: false, optedOutAt: null };
-    if (number) {
-      await this.models.Thread.updateOne(
-        { contact: String(contact), number: String(number) },
-        { $set: update, $setOnInsert: { state: null, vars: {}, tags: [] } },
+    const phone = String(contact);
+    if (optedOut) {
+      await this.models.OptOut.updateOne(
+        { _id: phone },
+        { $set: { number, source, at: now } },
         { upsert: true },
       );
-    }
-    if (optedOut) {
-      // Make sure at least one thread of this contact carries the flag (isOptedOut looks for it).
-      await this.models.Thread.updateMany({ contact: String(contact) }, { $set: update });
-    } else {
+      if (number) await this.ensureThread(phone, number);
       await this.models.Thread.updateMany(
-        { contact: String(contact), optedOut: true },
-        { $set: update },
+        { contact: phone },
+        { $set: { optedOut: true, optedOutAt: now } },
+      );
+    } else {
+      await this.models.OptOut.deleteOne({ _id: phone });
+      await this.models.Thread.updateMany(
+        { contact: phone, optedOut: true },
+        { $set: { optedOut: false, optedOutAt: null } },
       );
     }
   }
@@ -135,15 +153,15 @@ export class ConversationStore {
   }
 
   async findByKey(key: string): Promise<MessageDoc | null> {
-    return this.models.Message.findOne({ key: String(key) }).lean<MessageDoc>();
+    return this.models.Message.findById(messageIdFor(String(key))).lean<MessageDoc>();
   }
 
   async findById(id: string): Promise<MessageDoc | null> {
-    return this.models.Message.findById(id).lean<MessageDoc>();
+    return this.models.Message.findById(String(id)).lean<MessageDoc>();
   }
 
   async recordSendResult(
-    id: Types.ObjectId,
+    id: string,
     result: {
       sid: string | null;
       status: MessageStatus;

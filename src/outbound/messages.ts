@@ -212,7 +212,7 @@ export class OutboundService {
       this.options.onOutcome?.('failed', err instanceof OptedOutError ? 21610 : code);
       if (err instanceof OptedOutError) {
         // Twilio knows the contact replied STOP (to the carrier or to Twilio): remember it.
-        await this.options.store.setOptedOut(input.to, prepared.from, true);
+        await this.options.store.setOptedOut(input.to, prepared.from, true, 'twilio_21610');
       }
       this.options.logger.warn('send failed', {
         id: String(stored._id),

@@ -38,7 +38,7 @@ export class StatusService {
     }
     // The carrier or Twilio knows the contact opted out: honour it whatever the message.
     if (update.errorCode === OPTED_OUT_ERROR && update.to) {
-      await this.store.setOptedOut(update.to, update.from, true);
+      await this.store.setOptedOut(update.to, update.from, true, 'twilio_21610');
       this.logger.info('contact opted out (error 21610 in a status callback)', {
         sid: update.messageSid,
       });

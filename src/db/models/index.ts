@@ -1,6 +1,7 @@
 // The models bound to one connection. Every service gets its models from here.
 import type { Connection } from 'mongoose';
 import { messageModel, type MessageModel } from './message';
+import { optOutModel, type OptOutModel } from './optOut';
 import { scheduleModel, type ScheduleModel } from './schedule';
 import { threadModel, type ThreadModel } from './thread';
 
@@ -8,6 +9,7 @@ export interface Models {
   Thread: ThreadModel;
   Message: MessageModel;
   Schedule: ScheduleModel;
+  OptOut: OptOutModel;
 }
 
 export function bindModels(connection: Connection): Models {
@@ -15,6 +17,7 @@ export function bindModels(connection: Connection): Models {
     Thread: threadModel(connection),
     Message: messageModel(connection),
     Schedule: scheduleModel(connection),
+    OptOut: optOutModel(connection),
   };
 }
 

@@ -1,5 +1,6 @@
 // One SMS/MMS on a thread, in either direction, with its delivery status.
-import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { messageIdFor } from '../ids';
 
 export const MESSAGE_STATUSES = [
   'received', // inbound
@@ -28,6 +29,8 @@ const mediaSchema = new Schema(
 
 export const messageSchema = new Schema(
   {
+    /** messageIdFor(key): found by _id on the hot path (see db/ids.ts). */
+    _id: { type: String, required: true },
     /**
      * What makes this message unique, enforced by a unique index: `in:<MessageSid>` for inbound
      * (Twilio retries), `reply:<MessageSid>:<n>` for replies, `api:<user>:<Idempotency-Key>` or
@@ -35,7 +38,7 @@ export const messageSchema = new Schema(
      * One index serves every exactly-once rule without transactions.
      */
     key: { type: String, required: true },
-    thread: { type: Schema.Types.ObjectId, ref: 'Thread', default: null },
+    thread: { type: String, default: null },
     direction: { type: String, enum: ['inbound', 'outbound'], required: true },
     contact: { type: String, required: true },
     number: { type: String, default: null },
@@ -58,6 +61,11 @@ export const messageSchema = new Schema(
   { timestamps: true, collection: 'messages' },
 );
 
+messageSchema.pre('validate', function (next) {
+  if (!this._id) this._id = messageIdFor(this.key);
+  next();
+});
+
 messageSchema.index({ key: 1 }, { unique: true });
 // Status callbacks find a message by its Twilio SID.
 messageSchema.index({ sid: 1 });
@@ -67,7 +75,7 @@ messageSchema.index({ thread: 1, createdAt: -1 });
 messageSchema.index({ schedule: 1, createdAt: -1 });
 
 export type MessageFields = InferSchemaType<typeof messageSchema>;
-export type MessageDoc = MessageFields & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
+export type MessageDoc = MessageFields & { _id: string; createdAt: Date; updatedAt: Date };
 export type MessageModel = Model<MessageFields>;
 
 export function messageModel(connection: Connection): MessageModel {

@@ -1,8 +1,11 @@
 // A conversation with one contact on one of our numbers: state, variables, tags and opt-out status.
-import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { threadIdFor } from '../ids';
 
 export const threadSchema = new Schema(
   {
+    /** threadIdFor(contact, number): found by _id on the hot path (see db/ids.ts). */
+    _id: { type: String, required: true },
     /** The contact's number, E.164. */
     contact: { type: String, required: true },
     /** Our Twilio number (or Messaging Service SID) the contact wrote to. */
@@ -22,14 +25,19 @@ export const threadSchema = new Schema(
   { timestamps: true, minimize: false, collection: 'threads' },
 );
 
-// The webhook finds a thread by (contact, our number); one thread per pair.
+threadSchema.pre('validate', function (next) {
+  if (!this._id) this._id = threadIdFor(this.contact, this.number);
+  next();
+});
+
+// One thread per (contact, our number); also what MongoDB uses for the admin queries by contact.
 threadSchema.index({ contact: 1, number: 1 }, { unique: true });
 // GET /api/threads: newest first, optionally by tag or opt-out status.
 threadSchema.index({ lastMessageAt: -1 });
 threadSchema.index({ tags: 1 });
 
 export type ThreadFields = InferSchemaType<typeof threadSchema>;
-export type ThreadDoc = ThreadFields & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
+export type ThreadDoc = ThreadFields & { _id: string; createdAt: Date; updatedAt: Date };
 export type ThreadModel = Model<ThreadFields>;
 
 export function threadModel(connection: Connection): ThreadModel {

@@ -1,0 +1,159 @@
+// Webhook throughput and latency, in one run: (a) a bare express app answering static TwiML — the
+// ceiling — and (b) the real server's /twilio/sms with signed requests, the example rules and the
+// database. Also memory: RSS after many messages. Run: npx tsx bench/webhook.bench.ts
+import autocannon from 'autocannon';
+import twilio from 'twilio';
+import { benchDatabase, startChild, type ChildServer } from './support/environment';
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONTACTS = 200;
+const PUBLIC_URL = 'https://bench.example.com';
+const AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';
+const BODIES = [
+  'hours?',
+  'menu',
+  'order 12345',
+  'how much is a latte',
+  'do you have oat milk',
+  'book a table',
+  'asdf',
+];
+
+let counter = 0;
+function signedForm(): { body: string; signature: string } {
+  counter++;
+  const sid = 'SM' + counter.toString(16).padStart(32, '0');
+  const params: Record<string, string> = {
+    ToCountry: 'US',
+    SmsMessageSid: sid,
+    NumMedia: '0',
+    SmsSid: sid,
+    SmsStatus: 'received',
+    Body: BODIES[counter % BODIES.length],
+    To: '+14155550100',
+    NumSegments: '1',
+    MessageSid: sid,
+    AccountSid: 'AC' + '0'.repeat(32),
+    From: '+1415555' + String(1000 + (counter % CONTACTS)).padStart(4, '0'),
+    ApiVersion: '2010-04-01',
+  };
+  return {
+    body: new URLSearchParams(params).toString(),
+    signature: twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/twilio/sms`, params),
+  };
+}
+
+export interface LoadResult {
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
+
+export async function load(
+  port: number,
+  options: { connections?: number; durationS?: number; amount?: number } = {},
+): Promise<LoadResult> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: options.connections ?? CONNECTIONS,
+    ...(options.amount
+      ? { amount: options.amount }
+      : { duration: options.durationS ?? DURATION_S }),
+    requests: [
+      {
+        method: 'POST',
+        path: '/twilio/sms',
+        setupRequest: (req) => {
+          const { body, signature } = signedForm();
+          return {
+            ...req,
+            body,
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-twilio-signature': signature,
+            },
+          };
+        },
+      },
+    ],
+  });
+  return {
+    requestsPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    total: result.requests.total,
+  };
+}
+
+function row(name: string, r: LoadResult): string {
+  return `${name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   non-2xx ${r.non2xx}  errors ${r.errors}`;
+}
+
+export async function startRealServer(uri: string, nodeArgs: string[] = []): Promise<ChildServer> {
+  return startChild(
+    'src/main.ts',
+    {
+      NODE_ENV: 'production',
+      MONGODB_URI: uri,
+      PUBLIC_URL,
+      TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32),
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      // Inbound replies never call Twilio; point the API somewhere harmless on loopback anyway.
+      TWILIO_API_URL: 'http://127.0.0.1:9',
+      ADMIN_USERS: 'bench:bench-password',
+      SCHEDULER: 'off',
+      WATCH_RULES: 'false',
+      LOG_LEVEL: 'warn',
+    },
+    nodeArgs,
+  );
+}
+
+export async function runWebhookBench(): Promise<void> {
+  const db = await benchDatabase();
+  try {
+    console.log(
+      `webhook benchmark: ${CONNECTIONS} connections, ${DURATION_S} s each, ${CONTACTS} contacts; database: ${db.label}`,
+    );
+    const bare = await startChild('bench/support/bareServer.ts', {});
+    await load(bare.port, { durationS: 2 }); // warm-up
+    const ceiling = await load(bare.port);
+    await bare.stop();
+
+    const real = await startRealServer(db.uri(`bench_webhook_${Date.now()}`));
+    await load(real.port, { durationS: 2 });
+    const pipeline = await load(real.port);
+
+    console.log(row('(a) bare express, static TwiML', ceiling));
+    console.log(row('(b) ReplyBot /twilio/sms', pipeline));
+    console.log(
+      `ratio b/a: ${(pipeline.requestsPerSec / ceiling.requestsPerSec).toFixed(2)} (target >= 0.40); p99 (b): ${pipeline.p99} ms (target < 50 ms)`,
+    );
+
+    const messages = Number(process.env.BENCH_MEMORY_MESSAGES ?? 100_000);
+    if (messages > 0) {
+      const before = real.rssMb();
+      const started = Date.now();
+      const sent = await load(real.port, { amount: messages });
+      console.log(
+        `memory: RSS ${before.toFixed(0)} MB before, ${real.rssMb().toFixed(0)} MB after ${sent.total} more webhook messages (${((Date.now() - started) / 1000).toFixed(0)} s; target < 150 MB)`,
+      );
+    }
+    await real.stop();
+  } finally {
+    await db.stop();
+  }
+}
+
+if (require.main === module) {
+  runWebhookBench().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
