@@ -1,5 +1,5 @@
 // Starts and stops one ReplyBot instance: database → services → HTTP. Used by main.ts and by tests.
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
@@ -20,6 +20,8 @@ import { StatusService } from './outbound/status';
 import { buildTemplateContext } from './templates';
 import { createTwilioTransport, type TwilioTransport } from './outbound/twilioTransport';
 import type { RetryPolicy } from './outbound/retryPolicy';
+import { scheduleRoutes } from './http/routes/schedules';
+import { createScheduling, type Scheduler } from './scheduler';
 
 export interface ServerHandle {
   url: string;
@@ -28,6 +30,8 @@ export interface ServerHandle {
   connection: Connection;
   models: Models;
   content: BotContent;
+  /** This instance's scheduler; null with SCHEDULER=off. */
+  scheduler: Scheduler | null;
   /** Stop accepting, finish requests in flight, close the database; resolves when all is down. */
   close(): Promise<void>;
 }
@@ -145,6 +149,8 @@ export async function startServer(
   await ensureIndexes(services.models);
   await services.content.reload();
   if (config.watchRules) services.content.watch();
+  const scheduling = await createScheduling({ config, logger, clock, connection, ...services });
+  await scheduling.scheduler?.start();
 
   const app = createApp({
     config,
@@ -153,6 +159,7 @@ export async function startServer(
     clock,
     startedAt: clock.now(),
     ...services,
+    adminRouters: [scheduleRoutes(scheduling.schedules)],
     health: {
       rules: () => {
         const current = services.content.current();
@@ -167,14 +174,22 @@ export async function startServer(
     },
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, () => resolve(s));
-    s.once('error', reject);
+  // Slow clients cannot hold a connection: headers within 10 s, the whole request within 30 s,
+  // checked every second (Node's default check runs only every 30 s).
+  const headersTimeout = 10_000;
+  const server: Server = http.createServer(
+    {
+      headersTimeout,
+      requestTimeout: 30_000,
+      connectionsCheckingInterval: 1000,
+      keepAliveTimeout: 5_000,
+    },
+    app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
   });
-  // Slow clients cannot hold a connection forever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
   const port = (server.address() as { port: number }).port;
   logger.info('listening', {
     port,
@@ -186,6 +201,7 @@ export async function startServer(
   const close = () => {
     closing ??= (async () => {
       const graceMs = options.shutdownGraceMs ?? 8000;
+      await scheduling.scheduler?.stop();
       services.content.close();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle once their request is answered: close them as they do.
@@ -211,6 +227,7 @@ export async function startServer(
     connection,
     models: services.models,
     content: services.content,
+    scheduler: scheduling.scheduler,
     close,
   };
 }

@@ -274,6 +274,16 @@ describe('POST /api/messages', () => {
     expect(fake.requests.map((r) => r.status)).toEqual([503, 503, 201]);
   });
 
+  it('gives up after a bounded number of tries in a Twilio outage, answering 502 and storing failed', async () => {
+    fake.failNext(10, { status: 503, code: 20500, message: 'Service unavailable' });
+    const res = await send({ to: '+14155550122', body: 'during the outage' }).expect(502);
+    expect(res.body.error.code).toBe('twilio_unavailable');
+    expect(fake.requests.map((r) => r.status)).toEqual([503, 503, 503]);
+    const stored = await server.models.Message.findOne({ contact: '+14155550122' }).lean();
+    expect(stored).toMatchObject({ status: 'failed', body: 'during the outage' });
+    expect(stored!.errorMessage).toMatch(/503|unavailable/i);
+  });
+
   it('POST /api/send-sms keeps the original contract', async () => {
     const res = await request(server.url)
       .post('/api/send-sms')

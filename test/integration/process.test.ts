@@ -71,4 +71,27 @@ describe('the server process', () => {
       ),
     ).rejects.toThrow(/ECONNREFUSED/);
   });
+
+  // In a real process: Node's header timeout does not fire inside jest's test environment.
+  it('drops a client that never finishes its request headers (slowloris) within about 10 s', async () => {
+    const proc = spawnServer({
+      PORT: '0',
+      MONGODB_URI: freshDatabaseUri('proc'),
+      ADMIN_USERS: 'ops:pw',
+      SCHEDULER: 'off',
+      WATCH_RULES: 'false',
+    });
+    const port = await proc.listening;
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('POST /twilio/sms HTTP/1.1\r\nHost: x\r\n'); // and never the rest
+    const started = Date.now();
+    let response = '';
+    socket.on('data', (d) => (response += d.toString()));
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(Date.now() - started).toBeLessThan(13_000);
+    expect(response).toMatch(/^HTTP\/1\.1 408/);
+    proc.child.kill('SIGTERM');
+    await proc.exited;
+  }, 20_000);
 });
