@@ -16,8 +16,20 @@ export interface InboundMessage {
   media: { url: string; contentType: string | null }[];
 }
 
+/** What the outage cache keeps of a thread: enough to decide the next message without the database. */
+export interface ThreadState {
+  state: string | null;
+  vars: Record<string, unknown>;
+  tags: string[];
+  inboundCount: number;
+  optedOut: boolean;
+  firstSeen: Date | null;
+}
+
 export interface InboundResult {
   twiml: string;
+  /** The thread after this message (absent for duplicates). */
+  thread?: ThreadState;
   /** True when this MessageSid was answered before (a Twilio retry): nothing new was stored. */
   duplicate: boolean;
   kind: Outcome['kind'] | 'duplicate' | 'no_rules';
@@ -43,10 +55,41 @@ export interface InboundServiceOptions {
 
 const EMPTY_TWIML = buildTwiml([]);
 
+/** The thread as it will be once the outcome is applied (for the outage cache). */
+export function stateAfter(
+  thread: ThreadState | ThreadDoc,
+  outcome: Outcome | null,
+  now: Date,
+): ThreadState {
+  const before: ThreadState =
+    'contact' in thread
+      ? {
+          state: thread.state ?? null,
+          vars: (thread.vars as Record<string, unknown>) ?? {},
+          tags: thread.tags ?? [],
+          inboundCount: thread.inboundCount ?? 0,
+          optedOut: Boolean(thread.optedOut),
+          firstSeen: thread.firstMessageAt ?? null,
+        }
+      : thread;
+  const tags = new Set(before.tags);
+  for (const t of outcome?.tags.add ?? []) tags.add(t);
+  for (const t of outcome?.tags.remove ?? []) tags.delete(t);
+  return {
+    state: outcome && outcome.state !== undefined ? outcome.state : before.state,
+    vars: { ...before.vars, ...(outcome?.set ?? {}) },
+    tags: [...tags],
+    inboundCount: before.inboundCount + 1,
+    optedOut: outcome?.optOut ? true : outcome?.optIn ? false : before.optedOut,
+    firstSeen: before.firstSeen ?? now,
+  };
+}
+
 export class InboundService {
   constructor(private readonly o: InboundServiceOptions) {}
 
-  async handle(msg: InboundMessage): Promise<InboundResult> {
+  /** `receivedAt`: when Twilio delivered it (a replay from the outage journal passes the original time). */
+  async handle(msg: InboundMessage, receivedAt?: Date): Promise<InboundResult> {
     const key = `in:${msg.messageSid}`;
     const id = messageIdFor(key);
     // Two reads by _id, in parallel: has Twilio sent this before, and the thread as it stands.
@@ -62,7 +105,7 @@ export class InboundService {
         rule: seen.rule ?? null,
       };
 
-    const now = this.o.clock.now();
+    const now = receivedAt ?? this.o.clock.now();
     const thread = existingThread ?? (await this.o.store.ensureThread(msg.from, msg.to));
     const content = this.o.content.current();
     const outcome = content
@@ -112,6 +155,7 @@ export class InboundService {
             status: 'received',
             rule: ruleId,
             replyTwiml: twiml,
+            createdAt: now,
           },
           ...replies.map((r, i) => ({
             _id: messageIdFor(`reply:${msg.messageSid}:${i}`),
@@ -124,6 +168,8 @@ export class InboundService {
             media: r.media.map((url) => ({ url, contentType: null })),
             status: 'twiml',
             rule: ruleId,
+            // A millisecond apart, so "newest first" lists the replies after their message.
+            createdAt: new Date(now.getTime() + i + 1),
           })),
         ],
         { ordered: true },
@@ -148,7 +194,13 @@ export class InboundService {
       rule: ruleId,
       replies: replies.length,
     });
-    return { twiml, duplicate: false, kind: outcome?.kind ?? 'no_rules', rule: ruleId };
+    return {
+      twiml,
+      duplicate: false,
+      kind: outcome?.kind ?? 'no_rules',
+      rule: ruleId,
+      thread: stateAfter(thread, outcome, now),
+    };
   }
 
   private async applyToThread(

@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { BotContent } from '../content/botContent';
-import type { InboundService } from '../conversations/inbound';
+import type { InboundMessage, InboundResult } from '../conversations/inbound';
 import type { ConversationStore } from '../conversations/store';
 import type { ThreadReader } from '../conversations/threads';
 import type { Logger } from '../logger';
@@ -27,7 +27,8 @@ export interface HttpContext {
   health: HealthSources;
   metrics: Metrics;
   content: BotContent;
-  inbound: InboundService;
+  /** The webhook pipeline (ResilientInbound around InboundService). */
+  inbound: { handle(msg: InboundMessage): Promise<InboundResult> };
   status: StatusService;
   outbound: OutboundService;
   store: ConversationStore;

@@ -1,11 +1,11 @@
 // Twilio's webhooks: incoming messages (→ TwiML) and message status callbacks (→ 204).
 import { Router, type RequestHandler } from 'express';
-import type { InboundService } from '../../conversations/inbound';
+import type { InboundMessage, InboundResult } from '../../conversations/inbound';
 import type { StatusService } from '../../outbound/status';
 import { parseInboundForm, parseStatusForm } from '../twilioForms';
 
 export interface WebhookDeps {
-  inbound: InboundService;
+  inbound: { handle(msg: InboundMessage): Promise<InboundResult> };
   status: StatusService;
   /** The signature check (middleware/twilioSignature.ts). */
   verify: RequestHandler;
