@@ -12,7 +12,11 @@ async function run(argv: string[], env: Record<string, string> = {}) {
   const code = await runCli(argv, {
     out: (l) => out.push(l),
     err: (l) => err.push(l),
-    env: { RULES_DIR: path.join(ROOT, 'rules'), TEMPLATES_DIR: path.join(ROOT, 'templates'), ...env },
+    env: {
+      RULES_DIR: path.join(ROOT, 'rules'),
+      TEMPLATES_DIR: path.join(ROOT, 'templates'),
+      ...env,
+    },
     // A Wednesday at noon in Los Angeles: the weekday rules apply.
     now: () => new Date('2026-03-04T20:00:00Z'),
   });
@@ -36,19 +40,41 @@ describe('replybot rules check', () => {
 
   it('exits 1 and prints file:line:column for each error', async () => {
     const dir = brokenCopy((d) =>
-      writeFileSync(path.join(d, 'rules', '20-bad.yaml'), 'rules:\n  - id: hours\n    when: { regex: "(" }\n'),
+      writeFileSync(
+        path.join(d, 'rules', '20-bad.yaml'),
+        'rules:\n  - id: hours\n    when: { regex: "(" }\n',
+      ),
     );
-    const { code, err } = await run(['rules', 'check', '--rules', path.join(dir, 'rules'), '--templates', path.join(dir, 'templates')]);
+    const { code, err } = await run([
+      'rules',
+      'check',
+      '--rules',
+      path.join(dir, 'rules'),
+      '--templates',
+      path.join(dir, 'templates'),
+    ]);
     expect(code).toBe(1);
     expect(err).toEqual(
-      expect.arrayContaining([expect.stringMatching(/20-bad\.yaml:2:\d+ .*duplicate/i), expect.stringMatching(/20-bad\.yaml:3:\d+ .*regex/i)]),
+      expect.arrayContaining([
+        expect.stringMatching(/20-bad\.yaml:2:\d+ .*duplicate/i),
+        expect.stringMatching(/20-bad\.yaml:3:\d+ .*regex/i),
+      ]),
     );
     expect(err[err.length - 1]).toMatch(/errors?: rules not loaded/);
   });
 
   it('reports a template syntax error with its file and line', async () => {
-    const dir = brokenCopy((d) => writeFileSync(path.join(d, 'templates', 'menu.hbs'), 'Menu:\n{{#each items}}\n'));
-    const { code, err } = await run(['rules', 'check', '--rules', path.join(dir, 'rules'), '--templates', path.join(dir, 'templates')]);
+    const dir = brokenCopy((d) =>
+      writeFileSync(path.join(d, 'templates', 'menu.hbs'), 'Menu:\n{{#each items}}\n'),
+    );
+    const { code, err } = await run([
+      'rules',
+      'check',
+      '--rules',
+      path.join(dir, 'rules'),
+      '--templates',
+      path.join(dir, 'templates'),
+    ]);
     expect(code).toBe(1);
     expect(err[0]).toMatch(/menu\.hbs:\d+:\d+ /);
   });
@@ -68,7 +94,14 @@ describe('replybot rules test', () => {
         'rules:\n  - id: greedy\n    when: { contains: [hours] }\n    reply: { text: mine }\n    examples: [hours please]\n',
       ),
     );
-    const { code, out } = await run(['rules', 'test', '--rules', path.join(dir, 'rules'), '--templates', path.join(dir, 'templates')]);
+    const { code, out } = await run([
+      'rules',
+      'test',
+      '--rules',
+      path.join(dir, 'rules'),
+      '--templates',
+      path.join(dir, 'templates'),
+    ]);
     expect(code).toBe(1);
     expect(out).toContain('FAIL hours: "hours?" was answered by rule greedy');
     expect(out[out.length - 1]).toMatch(/^\d+ passed, [1-9]\d* failed$/);
@@ -84,9 +117,21 @@ describe('replybot simulate', () => {
   });
 
   it('shows state, vars and the follow-up of a stateful rule', async () => {
-    const { out } = await run(['simulate', '--from', '+14155550123', '--state', 'awaiting_name', 'Ada']);
+    const { out } = await run([
+      'simulate',
+      '--from',
+      '+14155550123',
+      '--state',
+      'awaiting_name',
+      'Ada',
+    ]);
     expect(out).toEqual(
-      expect.arrayContaining(['matched: got-name', 'set:     {"name":"Ada"}', 'state:   awaiting_rating', expect.stringMatching(/^follow-up at 2026-03-04T22:00:00.000Z: template follow-up$/)]),
+      expect.arrayContaining([
+        'matched: got-name',
+        'set:     {"name":"Ada"}',
+        'state:   awaiting_rating',
+        expect.stringMatching(/^follow-up at 2026-03-04T22:00:00.000Z: template follow-up$/),
+      ]),
     );
   });
 
