@@ -2,6 +2,7 @@
 import type { Clock } from '../clock';
 import type { BotContent } from '../content/botContent';
 import { evaluate, type Outcome } from '../content/evaluate';
+import { retryBusy } from '../db/busy';
 import { messageIdFor, threadIdFor } from '../db/ids';
 import { isDuplicateKeyError, type Models } from '../db/models';
 import type { ThreadDoc } from '../db/models/thread';
@@ -90,6 +91,13 @@ export class InboundService {
 
   /** `receivedAt`: when Twilio delivered it (a replay from the outage journal passes the original time). */
   async handle(msg: InboundMessage, receivedAt?: Date): Promise<InboundResult> {
+    // One message per thread at a time: the next one sees this one's state, vars and counts.
+    return this.o.store.threadLock.run(threadIdFor(msg.from, msg.to), () =>
+      this.handleInOrder(msg, receivedAt),
+    );
+  }
+
+  private async handleInOrder(msg: InboundMessage, receivedAt?: Date): Promise<InboundResult> {
     const key = `in:${msg.messageSid}`;
     const id = messageIdFor(key);
     // Two reads by _id, in parallel: has Twilio sent this before, and the thread as it stands.
@@ -140,39 +148,41 @@ export class InboundService {
     // Twilio's retry raced us here, its insert fails first and nothing of ours is stored twice.
     const replies = outcome?.replies ?? [];
     try {
-      await this.o.models.Message.insertMany(
-        [
-          {
-            _id: id,
-            key,
-            thread: thread._id,
-            direction: 'inbound',
-            contact: msg.from,
-            number: msg.to,
-            body: msg.body,
-            media: msg.media,
-            sid: msg.messageSid,
-            status: 'received',
-            rule: ruleId,
-            replyTwiml: twiml,
-            createdAt: now,
-          },
-          ...replies.map((r, i) => ({
-            _id: messageIdFor(`reply:${msg.messageSid}:${i}`),
-            key: `reply:${msg.messageSid}:${i}`,
-            thread: thread._id,
-            direction: 'outbound',
-            contact: msg.from,
-            number: msg.to,
-            body: r.body,
-            media: r.media.map((url) => ({ url, contentType: null })),
-            status: 'twiml',
-            rule: ruleId,
-            // A millisecond apart, so "newest first" lists the replies after their message.
-            createdAt: new Date(now.getTime() + i + 1),
-          })),
-        ],
-        { ordered: true },
+      await retryBusy(() =>
+        this.o.models.Message.insertMany(
+          [
+            {
+              _id: id,
+              key,
+              thread: thread._id,
+              direction: 'inbound',
+              contact: msg.from,
+              number: msg.to,
+              body: msg.body,
+              media: msg.media,
+              sid: msg.messageSid,
+              status: 'received',
+              rule: ruleId,
+              replyTwiml: twiml,
+              createdAt: now,
+            },
+            ...replies.map((r, i) => ({
+              _id: messageIdFor(`reply:${msg.messageSid}:${i}`),
+              key: `reply:${msg.messageSid}:${i}`,
+              thread: thread._id,
+              direction: 'outbound',
+              contact: msg.from,
+              number: msg.to,
+              body: r.body,
+              media: r.media.map((url) => ({ url, contentType: null })),
+              status: 'twiml',
+              rule: ruleId,
+              // A millisecond apart, so "newest first" lists the replies after their message.
+              createdAt: new Date(now.getTime() + i + 1),
+            })),
+          ],
+          { ordered: true },
+        ),
       );
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
@@ -222,9 +232,11 @@ export class InboundService {
       }
       if (outcome.optOut) Object.assign(set, { optedOut: true, optedOutAt: now });
     }
-    await this.o.models.Thread.updateOne(
-      { _id: thread._id },
-      { $set: set, $inc: { inboundCount: 1, messageCount: 1 + replies } },
+    await retryBusy(() =>
+      this.o.models.Thread.updateOne(
+        { _id: thread._id },
+        { $set: set, $inc: { inboundCount: 1, messageCount: 1 + replies } },
+      ),
     );
     // Opt-out is per contact: record it (or clear it) for all of the contact's threads.
     if (outcome?.optOut)
@@ -239,20 +251,22 @@ export class InboundService {
     msg: InboundMessage,
   ): Promise<void> {
     const s = outcome.schedule!;
-    await this.o.models.Schedule.create({
-      name: `${outcome.rule?.id ?? 'rule'} follow-up`,
-      to: [msg.from],
-      from: msg.to,
-      body: s.body ?? null,
-      template: s.template ?? null,
-      vars: {},
-      sendAt: s.at,
-      nextRunAt: s.at,
-      timezone: this.o.timezone,
-      source: 'rule',
-      rule: outcome.rule?.id ?? null,
-      status: 'active',
-    });
+    await retryBusy(() =>
+      this.o.models.Schedule.create({
+        name: `${outcome.rule?.id ?? 'rule'} follow-up`,
+        to: [msg.from],
+        from: msg.to,
+        body: s.body ?? null,
+        template: s.template ?? null,
+        vars: {},
+        sendAt: s.at,
+        nextRunAt: s.at,
+        timezone: this.o.timezone,
+        source: 'rule',
+        rule: outcome.rule?.id ?? null,
+        status: 'active',
+      }),
+    );
     this.o.logger.info('follow-up scheduled', {
       rule: outcome.rule?.id,
       at: s.at.toISOString(),

@@ -1,6 +1,8 @@
 // Writes threads and messages: the only code that does. Exactly-once rests on the messages' unique `key`.
 import type { Types } from 'mongoose';
+import { retryBusy } from '../db/busy';
 import { messageIdFor, threadIdFor } from '../db/ids';
+import { KeyedLock } from './keyedLock';
 import type { Clock } from '../clock';
 import { isDuplicateKeyError, type Models } from '../db/models';
 import type { MessageDoc, MessageStatus } from '../db/models/message';
@@ -43,6 +45,9 @@ export interface OutboundRecord {
 }
 
 export class ConversationStore {
+  /** Serialises work on one thread within this instance (see keyedLock.ts). */
+  readonly threadLock = new KeyedLock();
+
   constructor(
     private readonly models: Models,
     private readonly clock: Clock,
@@ -52,22 +57,24 @@ export class ConversationStore {
   async ensureThread(contact: string, number: string): Promise<ThreadDoc> {
     const _id = threadIdFor(String(contact), String(number));
     try {
-      return await this.models.Thread.findOneAndUpdate(
-        { _id },
-        {
-          $setOnInsert: {
-            contact: String(contact),
-            number: String(number),
-            state: null,
-            vars: {},
-            tags: [],
-            optedOut: false,
-            inboundCount: 0,
-            messageCount: 0,
+      return await retryBusy(() =>
+        this.models.Thread.findOneAndUpdate(
+          { _id },
+          {
+            $setOnInsert: {
+              contact: String(contact),
+              number: String(number),
+              state: null,
+              vars: {},
+              tags: [],
+              optedOut: false,
+              inboundCount: 0,
+              messageCount: 0,
+            },
           },
-        },
-        { upsert: true, new: true },
-      ).lean<ThreadDoc>();
+          { upsert: true, new: true },
+        ).lean<ThreadDoc>(),
+      );
     } catch (err) {
       // Two first messages at once: both upsert, one loses the unique index race and reads the winner.
       if (!isDuplicateKeyError(err)) throw err;
@@ -123,26 +130,32 @@ export class ConversationStore {
     thread: ThreadDoc | null,
   ): Promise<MessageDoc | null> {
     try {
-      const doc = await this.models.Message.create({
-        key: record.key,
-        thread: thread?._id ?? null,
-        direction: 'outbound',
-        contact: record.contact,
-        number: record.number,
-        body: record.body,
-        media: record.media.map((url) => ({ url, contentType: null })),
-        status: record.status,
-        rule: record.rule ?? null,
-        schedule: record.schedule ?? null,
-        fireAt: record.fireAt ?? null,
-        segments: record.segments,
-        encoding: record.encoding,
-        requestHash: record.requestHash ?? null,
-      });
+      const doc = await retryBusy(() =>
+        this.models.Message.create({
+          key: record.key,
+          thread: thread?._id ?? null,
+          direction: 'outbound',
+          contact: record.contact,
+          number: record.number,
+          body: record.body,
+          media: record.media.map((url) => ({ url, contentType: null })),
+          status: record.status,
+          rule: record.rule ?? null,
+          schedule: record.schedule ?? null,
+          fireAt: record.fireAt ?? null,
+          segments: record.segments,
+          encoding: record.encoding,
+          requestHash: record.requestHash ?? null,
+        }),
+      );
       if (thread) {
-        await this.models.Thread.updateOne(
-          { _id: thread._id },
-          { $inc: { messageCount: 1 }, $set: { lastMessageAt: this.clock.now() } },
+        await this.threadLock.run(thread._id, () =>
+          retryBusy(() =>
+            this.models.Thread.updateOne(
+              { _id: thread._id },
+              { $inc: { messageCount: 1 }, $set: { lastMessageAt: this.clock.now() } },
+            ),
+          ),
         );
       }
       return doc.toObject() as MessageDoc;
@@ -174,11 +187,13 @@ export class ConversationStore {
     if (result.number) set.number = result.number;
     if (result.errorCode !== undefined) set.errorCode = result.errorCode;
     if (result.errorMessage !== undefined) set.errorMessage = result.errorMessage;
-    return this.models.Message.findOneAndUpdate(
-      { _id: id },
-      { $set: set },
-      { new: true },
-    ).lean<MessageDoc>();
+    return retryBusy(() =>
+      this.models.Message.findOneAndUpdate(
+        { _id: id },
+        { $set: set },
+        { new: true },
+      ).lean<MessageDoc>(),
+    );
   }
 
   /**
