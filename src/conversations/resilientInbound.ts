@@ -4,7 +4,7 @@ import type { Connection } from 'mongoose';
 import type { Clock } from '../clock';
 import type { BotContent } from '../content/botContent';
 import { evaluate } from '../content/evaluate';
-import { pingDatabase } from '../db/connection';
+import { isDatabaseUnavailable, pingDatabase } from '../db/connection';
 import { buildTwiml } from '../templates';
 import {
   stateAfter,
@@ -32,26 +32,6 @@ export interface ResilientInboundOptions {
   cacheSize?: number;
   /** How often to check whether the database is back. */
   probeIntervalMs?: number;
-}
-
-const UNAVAILABLE =
-  /MongoNetworkError|MongoServerSelectionError|MongoNotConnectedError|MongoTopologyClosedError|MongoNetworkTimeoutError|MongoPoolClearedError|MongoClientClosedError/;
-
-/** True for errors that mean "the database cannot be reached", as opposed to a bad operation. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  for (
-    let e = err as { name?: string; message?: string; cause?: unknown } | undefined, depth = 0;
-    e && depth < 4;
-    depth++
-  ) {
-    if (
-      UNAVAILABLE.test(e.name ?? '') ||
-      /client was closed|connection .* closed|ECONNREFUSED|ECONNRESET/i.test(e.message ?? '')
-    )
-      return true;
-    e = e.cause as typeof e;
-  }
-  return false;
 }
 
 export class ResilientInbound {

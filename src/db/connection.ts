@@ -82,3 +82,17 @@ export async function pingDatabase(connection: Connection, timeoutMs = 1000): Pr
     clearTimeout(timer);
   }
 }
+
+const UNAVAILABLE =
+  /MongoNetworkError|MongoServerSelectionError|MongooseServerSelectionError|MongoNotConnectedError|MongoTopologyClosedError|MongoNetworkTimeoutError|MongoPoolClearedError|MongoClientClosedError/;
+
+/** True for errors that mean "the database cannot be reached", as opposed to a bad operation. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  let e = err as { name?: string; message?: string; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (UNAVAILABLE.test(e.name ?? '')) return true;
+    if (/client was closed|ECONNREFUSED|ECONNRESET/i.test(e.message ?? '')) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}

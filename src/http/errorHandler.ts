@@ -1,5 +1,6 @@
 // The one place that turns errors into HTTP responses: `{error: {code, message, details?}}`.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDatabaseUnavailable } from '../db/connection';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 
@@ -52,6 +53,13 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       if (err.status >= 500)
         logger.error('request failed', { code: err.code, error: err.message, path: req.path });
       res.status(err.status).json(errorBody(err.code, err.message, err.details));
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      logger.warn('database unavailable', { path: req.path, error: (err as Error).message });
+      res
+        .status(503)
+        .json(errorBody('database_unavailable', 'The database is unreachable; try again shortly'));
       return;
     }
     const parserError = typeof err?.type === 'string' ? PARSER_ERRORS[err.type] : undefined;

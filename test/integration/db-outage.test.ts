@@ -7,7 +7,7 @@ import request from 'supertest';
 import { EmbeddedDatabase, ensureFerretdb } from '../../src/db/embedded';
 import { createSilentLogger } from '../../src/logger';
 import { startServer, type ServerHandle } from '../../src/server';
-import { testConfig } from '../support/config';
+import { TEST_ADMIN, testConfig } from '../support/config';
 import { PUBLIC_URL, inboundForm, messagesIn, postSigned } from '../support/twilioRequests';
 
 const TOKEN = 'outage-test-token-0123456789abcde';
@@ -71,6 +71,13 @@ describe('database outage', () => {
       const res = await postSigned(server.url, '/twilio/sms', form, TOKEN).expect(200);
       expect(messagesIn(res.text)).toHaveLength(1);
     }
+    // The admin API says honestly that it cannot answer.
+    const admin = await request(server.url)
+      .get('/api/threads')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password);
+    expect(admin.status).toBe(503);
+    expect(admin.body.error.code).toBe('database_unavailable');
+
     // A retry during the outage gets the same answer and is not journalled twice.
     const retry = await postSigned(server.url, '/twilio/sms', forms[0], TOKEN).expect(200);
     expect(messagesIn(retry.text)).toEqual(['Order 12345 is on its way.']);
