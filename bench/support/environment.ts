@@ -71,8 +71,9 @@ export async function startChild(
 ): Promise<ChildServer> {
   const chosen = await freeLoopbackPort();
   env = { PORT: String(chosen), ...env };
-  const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const child = spawn(process.execPath, [...nodeArgs, tsx, script], {
+  // `node --import tsx` (not the tsx CLI, which runs a second process): the pid measured and
+  // profiled is the server itself.
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

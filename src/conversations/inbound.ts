@@ -100,18 +100,9 @@ export class InboundService {
   private async handleInOrder(msg: InboundMessage, receivedAt?: Date): Promise<InboundResult> {
     const key = `in:${msg.messageSid}`;
     const id = messageIdFor(key);
-    // Two reads by _id, in parallel: has Twilio sent this before, and the thread as it stands.
-    const [seen, existingThread] = await Promise.all([
-      this.o.models.Message.findById(id, { replyTwiml: 1, rule: 1 }).lean(),
-      this.o.models.Thread.findById(threadIdFor(msg.from, msg.to)).lean<ThreadDoc>(),
-    ]);
-    if (seen)
-      return {
-        twiml: seen.replyTwiml ?? EMPTY_TWIML,
-        duplicate: true,
-        kind: 'duplicate',
-        rule: seen.rule ?? null,
-      };
+    // One read by _id: the thread as it stands. Whether Twilio sent this MessageSid before is
+    // answered by the insert below (its key is unique), which saves a read on every message.
+    const existingThread = await this.o.models.Thread.findById(threadIdFor(msg.from, msg.to)).lean<ThreadDoc>();
 
     const now = receivedAt ?? this.o.clock.now();
     const thread = existingThread ?? (await this.o.store.ensureThread(msg.from, msg.to));
