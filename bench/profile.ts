@@ -23,7 +23,8 @@ function ferretPid(): number | null {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('replybot-bench-db-')) return Number(entry);
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('replybot-bench-db-'))
+        return Number(entry);
     } catch {
       // gone
     }
@@ -34,7 +35,10 @@ function ferretPid(): number | null {
 async function main(): Promise<void> {
   const db = await benchDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-prof-'));
-  const server = await startRealServer(db.uri(`bench_profile_${Date.now()}`), ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const server = await startRealServer(db.uri(`bench_profile_${Date.now()}`), [
+    '--cpu-prof',
+    `--cpu-prof-dir=${dir}`,
+  ]);
   await load(server.port, { durationS: 2 });
   const fPid = ferretPid();
   const before = { node: cpuSeconds(server.pid), db: fPid ? cpuSeconds(fPid) : 0, at: Date.now() };
@@ -46,17 +50,26 @@ async function main(): Promise<void> {
   await db.stop();
 
   console.log(`${result.requestsPerSec.toFixed(0)} req/s over ${wall.toFixed(1)} s`);
-  console.log(`CPU per request: server (node) ${((nodeCpu / result.total) * 1000).toFixed(2)} ms, database (ferretdb) ${((dbCpu / result.total) * 1000).toFixed(2)} ms`);
-  console.log(`CPU use: server ${((nodeCpu / wall) * 100).toFixed(0)}% of a core, database ${((dbCpu / wall) * 100).toFixed(0)}% of a core`);
+  console.log(
+    `CPU per request: server (node) ${((nodeCpu / result.total) * 1000).toFixed(2)} ms, database (ferretdb) ${((dbCpu / result.total) * 1000).toFixed(2)} ms`,
+  );
+  console.log(
+    `CPU use: server ${((nodeCpu / wall) * 100).toFixed(0)}% of a core, database ${((dbCpu / wall) * 100).toFixed(0)}% of a core`,
+  );
 
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) return;
-  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+  };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   for (const id of profile.samples) {
     const n = byId.get(id)!;
-    const where = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/src\//, 'src/');
+    const where = n.callFrame.url
+      .replace(/^.*node_modules\//, '')
+      .replace(/^file:\/\/.*\/src\//, 'src/');
     const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
     self.set(key, (self.get(key) ?? 0) + 1);
   }

@@ -7,6 +7,8 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { BotContent } from './content/botContent';
 import { InboundService } from './conversations/inbound';
+import { InboundJournal } from './conversations/journal';
+import { ResilientInbound } from './conversations/resilientInbound';
 import { ConversationStore } from './conversations/store';
 import { ThreadReader } from './conversations/threads';
 import { connectDatabase } from './db/connection';
@@ -149,6 +151,15 @@ export async function startServer(
   await ensureIndexes(services.models);
   await services.content.reload();
   if (config.watchRules) services.content.watch();
+  const resilient = new ResilientInbound({
+    inbound: services.inbound,
+    journal: InboundJournal.inDataDir(config.dataDir),
+    content: services.content,
+    connection,
+    clock,
+    logger: logger.child({ component: 'journal' }),
+  });
+  await resilient.start();
   const scheduling = await createScheduling({ config, logger, clock, connection, ...services });
   await scheduling.scheduler?.start();
 
@@ -159,6 +170,8 @@ export async function startServer(
     clock,
     startedAt: clock.now(),
     ...services,
+    // The webhook goes through the outage journal; the plain pipeline is inside it.
+    inbound: resilient,
     adminRouters: [scheduleRoutes(scheduling.schedules)],
     health: {
       rules: () => {
@@ -203,6 +216,7 @@ export async function startServer(
       const graceMs = options.shutdownGraceMs ?? 8000;
       await scheduling.scheduler?.stop();
       services.content.close();
+      resilient.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle once their request is answered: close them as they do.
       const sweep = setInterval(() => server.closeIdleConnections(), 100);

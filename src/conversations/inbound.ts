@@ -102,7 +102,9 @@ export class InboundService {
     const id = messageIdFor(key);
     // One read by _id: the thread as it stands. Whether Twilio sent this MessageSid before is
     // answered by the insert below (its key is unique), which saves a read on every message.
-    const existingThread = await this.o.models.Thread.findById(threadIdFor(msg.from, msg.to)).lean<ThreadDoc>();
+    const existingThread = await this.o.models.Thread.findById(
+      threadIdFor(msg.from, msg.to),
+    ).lean<ThreadDoc>();
 
     const now = receivedAt ?? this.o.clock.now();
     const thread = existingThread ?? (await this.o.store.ensureThread(msg.from, msg.to));

@@ -1,12 +1,19 @@
 // A message to send later: once at `sendAt`, or on every `cron` fire, to numbers or a tag.
 import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
 
+/**
+ * active: waiting for its time (one-off) or firing (recurring); paused: disabled (`enabled: false`);
+ * running: a one-off claimed by an instance and being sent; done: a one-off sent; missed: a one-off
+ * found more than MISSED_GRACE late; failed: a one-off that could not be sent at all (its template
+ * is gone, or its fan-out kept failing); canceled: DELETEd.
+ */
 export const SCHEDULE_STATUSES = [
   'active',
   'paused',
   'running',
   'done',
   'missed',
+  'failed',
   'canceled',
 ] as const;
 export type ScheduleStatus = (typeof SCHEDULE_STATUSES)[number];
@@ -35,7 +42,11 @@ export const scheduleSchema = new Schema(
     /** Where it came from: the API, or a rule's `schedule:` action. */
     source: { type: String, enum: ['api', 'rule'], default: 'api' },
     rule: { type: String, default: null },
-    /** Incremented on every change so other instances notice and reload their cron tasks. */
+    /**
+     * Incremented on every change. A PATCH applies only to the revision it read, so it cannot
+     * overwrite a concurrent change or a claim. (Instances rebuild their cron tasks by comparing
+     * cron and timezone on every poll, see scheduler/cronTasks.)
+     */
     revision: { type: Number, default: 0 },
   },
   { timestamps: true, minimize: false, collection: 'schedules' },
@@ -43,8 +54,8 @@ export const scheduleSchema = new Schema(
 
 // Due one-offs are claimed by (status, nextRunAt); the cron sync lists active schedules by status.
 scheduleSchema.index({ status: 1, nextRunAt: 1 });
-// Instances notice schedules changed elsewhere by updatedAt.
-scheduleSchema.index({ updatedAt: 1 });
+// GET /api/schedules: newest first.
+scheduleSchema.index({ createdAt: -1 });
 
 export type ScheduleFields = InferSchemaType<typeof scheduleSchema>;
 export type ScheduleDoc = ScheduleFields & {

@@ -1,0 +1,169 @@
+// Carrying out one claimed fire: renew the lease while fanning out, then record how it ended.
+import type { Clock } from '../clock';
+import type { ScheduleDoc, ScheduleModel } from '../db/models/schedule';
+import type { ScheduleRunDoc } from '../db/models/scheduleRun';
+import { upcomingRuns } from './cronSpec';
+import { fanOut, type FanOutDeps } from './fanout';
+import type { RunLedger } from './runs';
+
+export interface SchedulerLogger {
+  info(message: string, meta?: object): void;
+  warn(message: string, meta?: object): void;
+  error(message: string, meta?: object): void;
+  debug(message: string, meta?: object): void;
+}
+
+export interface FireRunnerDeps extends FanOutDeps {
+  Schedule: ScheduleModel;
+  ledger: RunLedger;
+  clock: Clock;
+  logger: SchedulerLogger;
+  hasTemplate(name: string): boolean;
+  /** How often the owner renews its lease (well inside the lease). */
+  heartbeatMs: number;
+  /** How often a fan-out looks whether its schedule was canceled on another instance. */
+  cancelCheckMs: number;
+  /** Attempts that end in an unexpected error before a fire is given up as `failed`. */
+  maxFailures: number;
+  /** True while this instance shuts down: fan-outs stop and hand their fire back. */
+  stopping(): boolean;
+}
+
+/**
+ * done / canceled / failed: the run is finished. released: handed back unfinished (shutdown or an
+ * error), for any instance to resume. lost: another instance took it over.
+ */
+export type FireResult = 'done' | 'canceled' | 'failed' | 'released' | 'lost';
+
+/** A finished one-off's schedule status follows its run. */
+type OneOffEnd = 'done' | 'failed' | 'missed' | 'canceled';
+
+export class FireRunner {
+  /** Per schedule, the cancel checks of its fan-outs under way: poked when the schedule changes here. */
+  private readonly watchers = new Map<string, Set<() => void>>();
+
+  constructor(private readonly d: FireRunnerDeps) {}
+
+  /** The schedule changed on this instance: its fan-outs look for a cancel now. */
+  poke(schedule: string): void {
+    for (const check of this.watchers.get(schedule) ?? []) check();
+  }
+
+  /** Runs a fire this instance owns. `resumed`: taken over from an instance whose lease ran out. */
+  async run(run: ScheduleRunDoc, resumed: boolean): Promise<FireResult> {
+    const { ledger, logger } = this.d;
+    const meta = { schedule: String(run.schedule), fireAt: run.fireAt.toISOString() };
+    if (resumed) {
+      const unknown = await ledger.markInFlightUnknown(run);
+      logger.warn('resuming a fire whose instance stopped', {
+        ...meta,
+        previousOwnerSends: unknown,
+      });
+    }
+    const schedule = await this.d.Schedule.findById(run.schedule).lean<ScheduleDoc>();
+    if (!schedule || schedule.status === 'canceled') {
+      await ledger.finish(run, 'canceled');
+      return 'canceled';
+    }
+    if (schedule.template && !this.d.hasTemplate(schedule.template)) {
+      const error = `no template named "${schedule.template}"`;
+      await ledger.finish(run, 'failed', error);
+      await this.settleOneOff(schedule, 'failed');
+      logger.error('scheduled fire failed', { ...meta, error });
+      return 'failed';
+    }
+
+    let lost = false;
+    let canceled = false;
+    const checkCanceled = async () => {
+      const current = await this.d.Schedule.findById(run.schedule, { status: 1 }).lean<{
+        status: string;
+      }>();
+      if (!current || current.status === 'canceled') canceled = true;
+    };
+    const id = String(run.schedule);
+    const watch = () => void checkCanceled().catch(() => undefined);
+    const watchers = this.watchers.get(id) ?? new Set();
+    this.watchers.set(id, watchers.add(watch));
+    const cancelCheck = setInterval(watch, this.d.cancelCheckMs);
+    const heartbeat = setInterval(() => {
+      ledger
+        .renew(run)
+        .then(async (owned) => {
+          if (!owned) lost = true;
+          // A one-off's claim stays fresh too, so recovery does not look at it while it runs.
+          if (owned && !schedule.cron) {
+            await this.d.Schedule.updateOne(
+              { _id: schedule._id, status: 'running' },
+              { $set: { claimedAt: this.d.clock.now() } },
+            );
+          }
+        })
+        .catch((err: Error) =>
+          logger.warn('lease renewal failed', { ...meta, error: err.message }),
+        );
+    }, this.d.heartbeatMs);
+
+    try {
+      const { end, counts } = await fanOut(this.d, schedule, run.fireAt, {
+        stopped: () => lost || canceled || this.d.stopping(),
+        checkpoint: checkCanceled,
+      });
+      if (end === 'completed') {
+        await ledger.finish(run, 'done');
+        await this.settleOneOff(schedule, 'done');
+        await this.noteRecurringFire(schedule, run.fireAt);
+        logger.info('scheduled fire sent', { ...meta, ...counts });
+        return 'done';
+      }
+      if (lost) {
+        logger.warn('fire taken over by another instance', meta);
+        return 'lost';
+      }
+      if (canceled) {
+        await ledger.finish(run, 'canceled');
+        logger.info('scheduled fire canceled', { ...meta, ...counts });
+        return 'canceled';
+      }
+      await ledger.release(run);
+      return 'released';
+    } catch (err) {
+      const error = (err as Error).message;
+      logger.error('scheduled fire interrupted', { ...meta, error });
+      if ((run.failures ?? 0) + 1 >= this.d.maxFailures) {
+        await ledger.finish(run, 'failed', error);
+        await this.settleOneOff(schedule, 'failed');
+        return 'failed';
+      }
+      await ledger.release(run, error);
+      return 'released';
+    } finally {
+      clearInterval(heartbeat);
+      clearInterval(cancelCheck);
+      watchers.delete(watch);
+      if (watchers.size === 0) this.watchers.delete(id);
+    }
+  }
+
+  /** A one-off's schedule moves from `running` to how its only run ended. */
+  async settleOneOff(
+    schedule: Pick<ScheduleDoc, 'cron'> & { _id: unknown },
+    end: OneOffEnd,
+  ): Promise<void> {
+    if (schedule.cron) return;
+    await this.d.Schedule.updateOne(
+      { _id: schedule._id, status: 'running' },
+      { $set: { status: end, lastRunAt: this.d.clock.now(), nextRunAt: null, claimedBy: null } },
+    );
+  }
+
+  private async noteRecurringFire(schedule: ScheduleDoc, fireAt: Date): Promise<void> {
+    if (!schedule.cron) return;
+    const [next] = upcomingRuns(schedule.cron, schedule.timezone, 1);
+    // $max: fires may finish out of order; lastRunAt only moves forward.
+    await this.d.Schedule.updateOne(
+      { _id: schedule._id, status: 'active' },
+      { $max: { lastRunAt: fireAt }, $set: { nextRunAt: next ?? null } },
+    );
+  }
+}
