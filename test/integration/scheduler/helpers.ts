@@ -61,7 +61,7 @@ export async function addContacts(
   const phoneOf = o.phoneOf ?? phone;
   const phones = Array.from({ length: o.count }, (_, i) => phoneOf((o.from ?? 1) + i));
   await models.Thread.insertMany(
-    phones.map((contact, i) => ({
+    phones.map((contact) => ({
       contact,
       number: OUR_NUMBER,
       tags: [o.tag],
