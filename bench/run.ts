@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each printing its figures and its same-run baseline.
-// BENCH_ONLY=rules,webhook,scheduler picks some; see docs/benchmarks.md for the figures and machine.
+// BENCH_ONLY=rules,webhook,scheduler,database picks some; see docs/benchmarks.md for the figures and machine.
 import os from 'node:os';
+import { runDatabaseBench } from './database.bench';
 import { runRulesBench } from './rules.bench';
 import { runSchedulerBench } from './scheduler.bench';
 import { runWebhookBench } from './webhook.bench';
@@ -9,6 +10,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   rules: runRulesBench,
   webhook: runWebhookBench,
   scheduler: runSchedulerBench,
+  database: runDatabaseBench,
 };
 
 async function main(): Promise<void> {

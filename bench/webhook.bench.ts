@@ -115,6 +115,43 @@ export async function startRealServer(uri: string, nodeArgs: string[] = []): Pro
   );
 }
 
+export interface SoakResult {
+  messages: number;
+  seconds: number;
+  /** RSS in MB, sampled every SOAK_SAMPLE_MS from the start of the soak. */
+  samples: number[];
+}
+
+const SOAK_SAMPLE_MS = 30_000;
+
+/**
+ * Memory under a long run: `messages` more webhooks through the server while its RSS is sampled.
+ * Growth is judged on the second half (the first fills caches, pools and the JIT).
+ */
+export async function soak(server: ChildServer, messages: number): Promise<SoakResult> {
+  const samples = [server.rssMb()];
+  const timer = setInterval(() => samples.push(server.rssMb()), SOAK_SAMPLE_MS);
+  const started = Date.now();
+  try {
+    await load(server.port, { amount: messages });
+  } finally {
+    clearInterval(timer);
+  }
+  samples.push(server.rssMb());
+  return { messages, seconds: (Date.now() - started) / 1000, samples };
+}
+
+function soakRow(r: SoakResult, baselineMb: number): string {
+  const mid = r.samples[Math.floor(r.samples.length / 2)];
+  const end = r.samples[r.samples.length - 1];
+  const mb = (n: number) => `${n.toFixed(0)} MB`;
+  return [
+    `memory: ${r.messages} webhook messages in ${r.seconds.toFixed(0)} s; server RSS ${mb(r.samples[0])} at start, ${mb(mid)} at half-time, ${mb(end)} at the end, peak ${mb(Math.max(...r.samples))} (target < 150 MB)`,
+    `        growth over the second half: ${(end - mid).toFixed(1)} MB; same-run baseline: bare express RSS ${mb(baselineMb)} after its load`,
+    `        samples every ${SOAK_SAMPLE_MS / 1000} s: ${r.samples.map((n) => n.toFixed(0)).join(' ')}`,
+  ].join('\n');
+}
+
 export async function runWebhookBench(): Promise<void> {
   const db = await benchDatabase();
   try {
@@ -124,6 +161,7 @@ export async function runWebhookBench(): Promise<void> {
     const bare = await startChild('bench/support/bareServer.ts', {});
     await load(bare.port, { durationS: 2 }); // warm-up
     const ceiling = await load(bare.port);
+    const bareRss = bare.rssMb();
     await bare.stop();
 
     const real = await startRealServer(db.uri(`bench_webhook_${Date.now()}`));
@@ -137,14 +175,7 @@ export async function runWebhookBench(): Promise<void> {
     );
 
     const messages = Number(process.env.BENCH_MEMORY_MESSAGES ?? 100_000);
-    if (messages > 0) {
-      const before = real.rssMb();
-      const started = Date.now();
-      const sent = await load(real.port, { amount: messages });
-      console.log(
-        `memory: RSS ${before.toFixed(0)} MB before, ${real.rssMb().toFixed(0)} MB after ${sent.total} more webhook messages (${((Date.now() - started) / 1000).toFixed(0)} s; target < 150 MB)`,
-      );
-    }
+    if (messages > 0) console.log(soakRow(await soak(real, messages), bareRss));
     await real.stop();
   } finally {
     await db.stop();
