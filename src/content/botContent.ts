@@ -50,6 +50,8 @@ export async function loadBotContent(
   const loaded = loadRuleSet(ruleFiles, {
     knownTemplates: built.store.names,
     defaultTimezone: options.timezone,
+    // Inline templates in rules compile against these helpers and partials, once, now.
+    checkTemplate: (source) => built.store.checkInline(source),
   });
   if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatLoadError) };
   return { ok: true, ruleSet: loaded.ruleSet, templates: built.store };

@@ -37,15 +37,8 @@ export const FALLBACK_TEMPLATE = 'fallback';
 
 export function evaluate(content: BotContentSnapshot, input: EvaluateInput): Outcome {
   const { message, thread, now } = input;
-  const decision = decide(content.ruleSet, message, thread, now);
-  const base = {
-    kind: decision.kind,
-    rule: decision.rule,
-    match: decision.match,
-    tags: decision.tags,
-    optOut: decision.kind === 'opt_out',
-    optIn: decision.kind === 'opt_in',
-  };
+  // Inside the try: a rule that fails to decide is answered like one that fails to render.
+  let decision: Decision | null = null;
   const contextFor = (vars: Record<string, unknown>, state: string | null, tags: string[]) =>
     buildTemplateContext({
       message,
@@ -58,55 +51,66 @@ export function evaluate(content: BotContentSnapshot, input: EvaluateInput): Out
         // Messages from the contact, this one included.
         messageCount: thread.messageCount + 1,
       },
-      match: decision.match,
+      match: decision?.match ?? {},
       now,
-      rule: decision.rule,
+      rule: decision?.rule ?? null,
     });
 
   try {
+    const d = decide(content.ruleSet, message, thread, now);
+    decision = d;
     // `set` is rendered first and the reply sees its result ("Nice to meet you, {{vars.name}}").
     const before = contextFor(thread.vars, thread.state, thread.tags);
     const set: Record<string, string> = {};
-    for (const [name, source] of Object.entries(decision.set)) {
+    for (const [name, source] of Object.entries(d.set)) {
       set[name] = content.templates.renderInline(source, before).trim();
     }
-    const state = decision.state === undefined ? thread.state : decision.state;
-    const tags = [...new Set([...thread.tags, ...decision.tags.add])].filter(
-      (t) => !decision.tags.remove.includes(t),
+    const state = d.state === undefined ? thread.state : d.state;
+    const tags = [...new Set([...thread.tags, ...d.tags.add])].filter(
+      (t) => !d.tags.remove.includes(t),
     );
     const after = contextFor({ ...thread.vars, ...set }, state, tags);
 
     const replies: Outcome['replies'] = [];
-    if (decision.reply) {
+    if (d.reply) {
       const body =
-        decision.reply.template !== undefined
-          ? content.templates.render(decision.reply.template, after)
-          : content.templates.renderInline(decision.reply.text ?? '', after);
+        d.reply.template !== undefined
+          ? content.templates.render(d.reply.template, after)
+          : content.templates.renderInline(d.reply.text ?? '', after);
       const trimmed = body.trim();
-      if (trimmed || decision.reply.media.length)
-        replies.push({ body: trimmed, media: decision.reply.media });
+      // Media URLs are templates too ("https://…/{{vars.size}}.png"); one rendering empty is left out.
+      const media = d.reply.media
+        .map((source) => content.templates.renderInline(source, after).trim())
+        .filter((url) => url !== '');
+      if (trimmed || media.length) replies.push({ body: trimmed, media });
     }
-    const schedule = decision.schedule
+    const schedule = d.schedule
       ? {
-          at: new Date(now.getTime() + decision.schedule.inMs),
-          template: decision.schedule.template,
+          at: new Date(now.getTime() + d.schedule.inMs),
+          template: d.schedule.template,
           body:
-            decision.schedule.text !== undefined
-              ? content.templates.renderInline(decision.schedule.text, after).trim()
+            d.schedule.text !== undefined
+              ? content.templates.renderInline(d.schedule.text, after).trim()
               : undefined,
         }
       : null;
     return {
-      ...base,
+      kind: d.kind,
+      rule: d.rule,
+      match: d.match,
       replies,
       twiml: buildTwiml(replies),
       set,
-      state: decision.state,
+      state: d.state,
+      tags: d.tags,
       schedule,
+      optOut: d.kind === 'opt_out',
+      optIn: d.kind === 'opt_in',
       error: null,
     };
   } catch (err) {
-    // One bad template must not break the conversation: answer with the fallback, or nothing.
+    // One bad rule or template must not break the conversation: answer with the fallback, or
+    // nothing, and apply none of the rule's actions (a compliance decision still counts).
     const error = (err as Error).message;
     let replies: Outcome['replies'] = [];
     if (content.templates.has(FALLBACK_TEMPLATE)) {
@@ -124,15 +128,17 @@ export function evaluate(content: BotContentSnapshot, input: EvaluateInput): Out
       }
     }
     return {
-      ...base,
+      kind: decision?.kind ?? 'none',
+      rule: decision?.rule ?? null,
+      match: decision?.match ?? {},
       replies,
       twiml: buildTwiml(replies),
       set: {},
       state: undefined,
       tags: { add: [], remove: [] },
       schedule: null,
-      optOut: base.optOut,
-      optIn: base.optIn,
+      optOut: decision?.kind === 'opt_out',
+      optIn: decision?.kind === 'opt_in',
       error,
     };
   }

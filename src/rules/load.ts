@@ -37,6 +37,7 @@ export function loadRuleSet(files: RuleFile[], options: LoadOptions): LoadResult
       src,
       defaultTimezone: options.defaultTimezone,
       knownTemplates: options.knownTemplates,
+      checkTemplate: options.checkTemplate,
     };
     const top = src.doc?.contents as Node | null | undefined;
     // An empty file (or one holding only comments) is a valid, empty rules file.

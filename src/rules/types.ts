@@ -21,6 +21,20 @@ export interface LoadOptions {
   knownTemplates: ReadonlySet<string>;
   /** IANA zone used by `time` conditions that name none (the TIMEZONE setting). */
   defaultTimezone: string;
+  /**
+   * Checks, and compiles once, an inline template of a rule (reply.text, reply.media, set values,
+   * schedule.text): null when it is usable. The template store gives it, so an unknown helper or
+   * partial is a load error rather than a failure on every message; without it inline templates
+   * are only parsed.
+   */
+  checkTemplate?: (source: string) => InlineTemplateProblem | null;
+}
+
+/** What is wrong with an inline template; line and column are within the template's own text. */
+export interface InlineTemplateProblem {
+  line: number;
+  column: number;
+  message: string;
 }
 
 export type LoadResult = { ok: true; ruleSet: RuleSet } | { ok: false; errors: RuleLoadError[] };

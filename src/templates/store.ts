@@ -35,7 +35,11 @@ export interface TemplateStore {
   render(name: string, context: TemplateContext): string;
   /** An inline source from a rule (`reply.text`, `set` values); compiled on first use and cached. */
   renderInline(source: string, context: TemplateContext): string;
-  /** The problem with an inline source, or null when it compiles; for checking rules at load time. */
+  /**
+   * The problem with an inline source, or null when it compiles; for checking rules at load time.
+   * A source that compiles stays compiled for the life of this store (outside the LRU cache), so
+   * every inline template of the rules in force is compiled exactly once.
+   */
   checkInline(source: string): SourceProblem | null;
 }
 
@@ -173,6 +177,8 @@ function missingPartialMessage(name: string): string {
 class CompiledTemplateStore implements TemplateStore {
   readonly names: ReadonlySet<string>;
   private readonly inlineCache = new Map<string, CompiledTemplate>();
+  /** Inline sources of the loaded rules (checkInline): never evicted. */
+  private readonly pinned = new Map<string, CompiledTemplate>();
 
   constructor(
     private readonly env: TemplateEnvironment,
@@ -203,13 +209,19 @@ class CompiledTemplateStore implements TemplateStore {
   }
 
   checkInline(source: string): SourceProblem | null {
+    if (this.pinned.has(source)) return null;
     const compiled = this.compileInline(source);
-    return compiled.ok ? null : compiled.problem;
+    if (!compiled.ok) return compiled.problem;
+    this.pinned.set(source, compiled.template);
+    this.inlineCache.delete(source);
+    return null;
   }
 
   private compileInline(
     source: string,
   ): { ok: true; template: CompiledTemplate } | { ok: false; problem: SourceProblem } {
+    const pinned = this.pinned.get(source);
+    if (pinned) return { ok: true, template: pinned };
     const cached = this.inlineCache.get(source);
     if (cached) {
       // Re-insert so the Map's insertion order is least-recently-used first.

@@ -1,4 +1,6 @@
 // The webhook as Twilio calls it: signed, form-encoded requests in; TwiML, threads and messages out.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock';
@@ -170,6 +172,44 @@ describe('POST /twilio/sms', () => {
     expect(messagesIn(res.text)).toEqual(['Sorry, something went wrong.']);
   });
 
+  it('renders reply media URLs as templates and leaves out the ones that render empty', async () => {
+    const from = '+14155550143';
+    await server.models.Thread.create({
+      contact: from,
+      number: OUR_NUMBER,
+      vars: { card: 'gold' },
+    });
+    const res = await post(inboundForm({ Body: 'card', From: from })).expect(200);
+    expect(messagesIn(res.text)).toEqual(['Your gold card']);
+    expect([...res.text.matchAll(/<Media>([^<]*)<\/Media>/g)].map((m) => m[1])).toEqual([
+      'https://example.com/cards/gold.png',
+      'https://example.com/CARD.png',
+    ]);
+    const reply = await server.models.Message.findOne({
+      contact: from,
+      direction: 'outbound',
+    }).lean();
+    expect(reply!.media.map((m) => m.url)).toEqual([
+      'https://example.com/cards/gold.png',
+      'https://example.com/CARD.png',
+    ]);
+  });
+
+  it.each([
+    ['a `set` value', 'brokenset', '+14155550144'],
+    ['a `schedule.text`', 'brokenschedule', '+14155550145'],
+  ])(
+    'answers %s that fails to render with the fallback and applies none of the rule',
+    async (_what, body, from) => {
+      const res = await post(inboundForm({ Body: body, From: from })).expect(200);
+      expect(messagesIn(res.text)).toEqual(['Sorry, something went wrong.']);
+      const t = await thread(from);
+      expect(t!.inboundCount).toBe(1);
+      expect([t!.state ?? null, t!.vars, t!.tags ?? []]).toEqual([null, {}, []]);
+      expect(await server.models.Schedule.countDocuments({ to: from })).toBe(0);
+    },
+  );
+
   it('splits a reply over 1600 characters into several messages at word boundaries', async () => {
     const from = '+14155550140';
     await server.models.Thread.create({
@@ -275,6 +315,58 @@ describe('POST /twilio/sms', () => {
       expect(messagesIn(res.body.twiml)).toEqual(['Thanks Ada, you are booked.']);
       expect(await server.models.Message.countDocuments()).toBe(before);
       expect(await thread('+14155550160')).toBeNull();
+      // The rule has a `schedule:` action: shown above, never stored.
+      expect(await server.models.Schedule.countDocuments({ to: '+14155550160' })).toBe(0);
     });
+
+    it('renders reply media URLs with the message and the given vars', async () => {
+      const res = await request(server.url)
+        .post('/api/rules/test')
+        .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+        .send({ body: 'Card please', vars: { card: 'silver', extra: 'https://example.com/x.gif' } })
+        .expect(200);
+      expect(res.body.replies).toEqual([
+        {
+          body: 'Your silver card',
+          media: [
+            'https://example.com/cards/silver.png',
+            'https://example.com/CARD PLEASE.png',
+            'https://example.com/x.gif',
+          ],
+        },
+      ]);
+    });
+  });
+});
+
+describe('POST /twilio/sms without a fallback template', () => {
+  let server: TestServer;
+  const authToken = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-nofallback-'));
+    cpSync(BOT, dir, { recursive: true });
+    rmSync(path.join(dir, 'templates', 'fallback.hbs'));
+    server = await startTestServer(
+      {
+        RULES_DIR: path.join(dir, 'rules'),
+        TEMPLATES_DIR: path.join(dir, 'templates'),
+        PUBLIC_URL,
+        TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
+        TWILIO_AUTH_TOKEN: authToken,
+        // Nothing is sent in this test; never reach the real Twilio.
+        TWILIO_API_URL: 'http://127.0.0.1:9',
+      },
+      { label: 'inbound-nofallback' },
+    );
+  });
+  afterAll(() => server.stop());
+
+  it('answers a failing template with an empty <Response/>, not a 500', async () => {
+    const form = inboundForm({ Body: 'broken', From: '+14155550146' });
+    const res = await postSigned(server.url, '/twilio/sms', form, authToken).expect(200);
+    expect(res.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    // Still stored, so a retry of this MessageSid gets the same answer.
+    expect(await server.models.Message.countDocuments({ sid: form.MessageSid })).toBe(1);
   });
 });

@@ -3,7 +3,7 @@
 import Handlebars from 'handlebars';
 import { isMap, isScalar } from 'yaml';
 import type { Node } from 'yaml';
-import type { CompiledRule, ReplyAction, ScheduleAction } from '../types';
+import type { CompiledRule, LoadOptions, ReplyAction, ScheduleAction } from '../types';
 import { parseDuration } from '../time';
 import { CONDITION_KEYS, readConditions } from './conditions';
 import type { ConditionReader } from './conditions';
@@ -26,6 +26,7 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface RuleReader extends ConditionReader {
   knownTemplates: ReadonlySet<string>;
+  checkTemplate?: LoadOptions['checkTemplate'];
 }
 
 export interface ReadRule {
@@ -212,19 +213,36 @@ function readTemplateName(r: RuleReader, node: Node | null, where: string): stri
   return undefined;
 }
 
-/** Inline Handlebars must at least parse; rendering problems surface later, per message. */
+/**
+ * Inline Handlebars is compiled at load time by the template store (unknown helpers and partials
+ * are errors here, not on every message); without a store it must at least parse.
+ */
 export function readInlineTemplate(
-  r: ConditionReader,
+  r: RuleReader,
   node: Node | null,
   where: string,
   known?: string,
 ): string | undefined {
   const source = known ?? r.src.text(node, where);
   if (source === undefined) return undefined;
-  const problem = templateSyntaxError(source);
+  const problem = r.checkTemplate
+    ? checkedProblem(source, r.checkTemplate)
+    : templateSyntaxError(source);
   if (problem === null) return source;
   r.src.error(node, `${where} is not a valid template: ${problem}`);
   return undefined;
+}
+
+/** The error is placed at the YAML value; within a multi-line template, say where too. */
+function checkedProblem(
+  source: string,
+  check: NonNullable<LoadOptions['checkTemplate']>,
+): string | null {
+  const problem = check(source);
+  if (problem === null) return null;
+  return source.includes('\n')
+    ? `${problem.message} (line ${problem.line}, column ${problem.column} of the template)`
+    : problem.message;
 }
 
 /** Handlebars' parse errors span several lines; keep the line number and what it tripped on. */

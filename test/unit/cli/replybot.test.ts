@@ -63,6 +63,42 @@ describe('replybot rules check', () => {
     expect(err[err.length - 1]).toMatch(/errors?: rules not loaded/);
   });
 
+  it('rejects an inline template calling an unknown helper or partial, which would fail on every message', async () => {
+    const dir = brokenCopy((d) =>
+      writeFileSync(
+        path.join(d, 'rules', '20-typo.yaml'),
+        [
+          'rules:',
+          '  - id: shout',
+          '    when: { keyword: shout }',
+          '    reply: { text: "{{uppr message.body}}" }',
+          '  - id: sign',
+          '    when: { keyword: sign }',
+          '    reply: { text: "{{> nosuch}}" }',
+          '',
+        ].join('\n'),
+      ),
+    );
+    const { code, err } = await run([
+      'rules',
+      'check',
+      '--rules',
+      path.join(dir, 'rules'),
+      '--templates',
+      path.join(dir, 'templates'),
+    ]);
+    expect(code).toBe(1);
+    expect(err).toEqual([
+      expect.stringMatching(
+        /20-typo\.yaml:4:20 reply\.text is not a valid template: unknown helper "uppr" \(known helpers: /,
+      ),
+      expect.stringMatching(
+        /20-typo\.yaml:7:20 reply\.text is not a valid template: unknown partial "nosuch"/,
+      ),
+      '2 errors: rules not loaded',
+    ]);
+  });
+
   it('reports a template syntax error with its file and line', async () => {
     const dir = brokenCopy((d) =>
       writeFileSync(path.join(d, 'templates', 'menu.hbs'), 'Menu:\n{{#each items}}\n'),

@@ -1,5 +1,6 @@
 import { formatLoadError, loadRuleSet } from '../../../src/rules';
-import { loadErrors, loadFiles } from './support';
+import { buildTemplateStore } from '../../../src/templates';
+import { OPTIONS, loadErrors, loadFiles } from './support';
 
 // Each case is a whole file (rules/test.yaml) and the exact errors it must produce. Positions are
 // 1-based line:column of the node an editor has to change. Bad condition and action values are
@@ -242,4 +243,75 @@ test('anchors and aliases can share conditions', () => {
     },
   ]);
   expect(set.rules.map((r) => r.id)).toEqual(['a', 'b']);
+});
+
+describe('inline templates are compiled at load time against the template store', () => {
+  const built = buildTemplateStore(
+    [{ path: 'templates/partials/signature.hbs', name: 'partials/signature', content: '- Cafe' }],
+    { defaultTimezone: 'UTC' },
+  );
+  if (!built.ok) throw new Error('the test templates must build');
+  const store = built.store;
+  const options = {
+    ...OPTIONS,
+    checkTemplate: (source: string) => store.checkInline(source),
+  };
+  const errorsOf = (yaml: string) => {
+    const result = loadRuleSet([{ path: 'rules/test.yaml', content: yaml }], options);
+    return result.ok ? [] : result.errors.map(formatLoadError);
+  };
+
+  it.each([
+    [
+      'an unknown helper in reply.text',
+      'rules:\n  - id: a\n    reply: {text: "{{uppr message.body}}"}\n',
+      /^rules\/test\.yaml:3:19 reply\.text is not a valid template: unknown helper "uppr" \(known helpers: .*\bupper\b.*\)$/,
+    ],
+    [
+      'a missing partial in reply.text',
+      'rules:\n  - id: a\n    reply: {text: "Hi {{> nosuch}}"}\n',
+      /^rules\/test\.yaml:3:19 reply\.text is not a valid template: unknown partial "nosuch" \(expected a file partials\/nosuch\.hbs\)$/,
+    ],
+    [
+      'an unknown helper in a media URL',
+      'rules:\n  - id: a\n    reply:\n      text: hi\n      media: ["https://x.test/{{lowr vars.a}}.png"]\n',
+      /^rules\/test\.yaml:5:15 reply\.media is not a valid template: unknown helper "lowr"/,
+    ],
+    [
+      'a missing partial in a set value',
+      'rules:\n  - id: a\n    set: {name: "{{> nosuch}}"}\n',
+      /^rules\/test\.yaml:3:17 set\.name is not a valid template: unknown partial "nosuch"/,
+    ],
+    [
+      'an unknown helper in schedule.text',
+      'rules:\n  - id: a\n    schedule: {in: 1h, text: "{{uppr vars.name}}"}\n',
+      /^rules\/test\.yaml:3:30 schedule\.text is not a valid template: unknown helper "uppr"/,
+    ],
+    [
+      'a problem on the third line of a block scalar',
+      'rules:\n  - id: a\n    reply:\n      text: |\n        Hello\n        there\n        {{shout vars.name}}\n',
+      /^rules\/test\.yaml:4:13 reply\.text is not a valid template: unknown helper "shout" .* \(line 3, column 1 of the template\)$/,
+    ],
+  ])('%s is a load error at the value', (_name, yaml, expected) => {
+    const errors = errorsOf(yaml);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(expected);
+  });
+
+  it('loads inline templates that use our helpers and partials', () => {
+    expect(
+      errorsOf(
+        [
+          'rules:',
+          '  - id: a',
+          '    reply:',
+          '      text: "{{upper message.body}} {{default vars.name \'friend\'}} {{> signature}}"',
+          '      media: ["https://x.test/{{lower vars.size}}.png"]',
+          '    set: {shout: "{{upper message.body}}"}',
+          '    schedule: {in: 1h, text: "{{#if vars.name}}Hi {{vars.name}}{{/if}}"}',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([]);
+  });
 });
