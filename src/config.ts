@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import bytes from 'bytes';
 import { parse as parseDotenv } from 'dotenv';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 export type LogFormat = 'json' | 'pretty';
@@ -98,6 +100,8 @@ export function isValidTimezone(zone: string): boolean {
   }
 }
 
+const ADMIN_USERS_FORMAT = 'ADMIN_USERS must be name:password pairs separated by commas';
+
 function parseAdminUsers(text: string, problems: string[]): AdminUser[] {
   const users: AdminUser[] = [];
   for (const pair of text.split(',')) {
@@ -106,19 +110,41 @@ function parseAdminUsers(text: string, problems: string[]): AdminUser[] {
     const colon = trimmed.indexOf(':');
     if (colon <= 0 || colon === trimmed.length - 1) {
       // Never echo the pair: it may hold a password.
-      problems.push('ADMIN_USERS must be name:password pairs separated by commas');
+      problems.push(ADMIN_USERS_FORMAT);
       return [];
     }
     users.push({ name: trimmed.slice(0, colon), password: trimmed.slice(colon + 1) });
   }
+  // "," or " , " names nobody: an error, never a silent fall-back to a generated admin.
+  if (users.length === 0) problems.push(ADMIN_USERS_FORMAT);
   return users;
 }
 
-function parseTrustProxy(value: string | undefined): boolean | number | string {
+/**
+ * TRUST_PROXY as express reads "trust proxy": true/false, a hop count, or comma-separated
+ * addresses, subnets and the names loopback, linklocal, uniquelocal. The list is compiled here
+ * with proxy-addr (what express uses) so a typo stops start-up instead of the first request.
+ */
+function parseTrustProxy(value: string | undefined, problems: string[]): boolean | number | string {
   if (value === undefined || value === '') return false;
   if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
   if (/^\d+$/.test(value)) return Number(value);
-  return value; // an address list or a preset such as "loopback", passed to express as is
+  try {
+    proxyaddr.compile(value.split(',').map((part) => part.trim()));
+  } catch (err) {
+    problems.push(
+      `TRUST_PROXY must be true, false, a hop count, or addresses/subnets/loopback/linklocal/uniquelocal separated by commas (${(err as Error).message})`,
+    );
+  }
+  return value;
+}
+
+/** A body size as body-parser reads it (`bytes`): `100kb`, `1mb`, or a number of bytes. */
+function isBodyLimit(text: string): boolean {
+  // bytes.parse("100kib") quietly reads 100: accept only what it parses whole.
+  if (!/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i.test(text)) return false;
+  const size = bytes.parse(text);
+  return size !== null && size > 0;
 }
 
 /**
@@ -192,7 +218,11 @@ export function loadConfig(
     MISSED_GRACE: optionalString
       .transform((v) => (v === null ? 3_600_000 : parseDuration(v)))
       .refine((v) => v !== null, { message: 'MISSED_GRACE must be a duration such as 30m or 1h' }),
-    BODY_LIMIT: optionalString.transform((v) => v ?? '100kb'),
+    BODY_LIMIT: optionalString
+      .transform((v) => v ?? '100kb')
+      .refine(isBodyLimit, {
+        message: 'BODY_LIMIT must be a size such as 100kb or 1mb',
+      }),
     AUTH_MAX_FAILURES: optionalString
       .transform((v) => (v === null ? 10 : Number(v)))
       .refine((v) => Number.isInteger(v) && v > 0, {
@@ -206,6 +236,7 @@ export function loadConfig(
   }
 
   const adminUsers = env.ADMIN_USERS?.trim() ? parseAdminUsers(env.ADMIN_USERS, problems) : [];
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY?.trim(), problems);
 
   if (production) {
     for (const name of ['MONGODB_URI', 'TWILIO_AUTH_TOKEN', 'ADMIN_USERS', 'PUBLIC_URL']) {
@@ -223,6 +254,8 @@ export function loadConfig(
 
   let generatedAdminPassword: string | null = null;
   if (adminUsers.length === 0) {
+    // Unreachable given the checks above; kept so production can never get a generated admin.
+    if (production) throw new ConfigError(['ADMIN_USERS is required when NODE_ENV=production']);
     generatedAdminPassword = random();
     adminUsers.push({ name: 'admin', password: generatedAdminPassword });
   }
@@ -251,7 +284,7 @@ export function loadConfig(
     logFormat: v.LOG_FORMAT as LogFormat,
     scheduler: v.SCHEDULER === 'on',
     missedGraceMs: v.MISSED_GRACE as number,
-    trustProxy: parseTrustProxy(env.TRUST_PROXY?.trim()),
+    trustProxy,
     bodyLimit: v.BODY_LIMIT,
     authMaxFailures: v.AUTH_MAX_FAILURES,
   };

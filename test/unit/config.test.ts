@@ -111,8 +111,60 @@ describe('configuration', () => {
       'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together',
     ],
     [{ ADMIN_USERS: 'nopassword' }, 'ADMIN_USERS must be name:password pairs separated by commas'],
+    [{ ADMIN_USERS: ',' }, 'ADMIN_USERS must be name:password pairs separated by commas'],
+    [{ ADMIN_USERS: ' , , ' }, 'ADMIN_USERS must be name:password pairs separated by commas'],
+    [{ BODY_LIMIT: 'lots' }, 'BODY_LIMIT must be a size such as 100kb or 1mb'],
+    [{ BODY_LIMIT: '100kib' }, 'BODY_LIMIT must be a size such as 100kb or 1mb'],
+    [{ BODY_LIMIT: '0' }, 'BODY_LIMIT must be a size such as 100kb or 1mb'],
+    [{ BODY_LIMIT: '-5kb' }, 'BODY_LIMIT must be a size such as 100kb or 1mb'],
+    [
+      { TRUST_PROXY: 'yes-please' },
+      'TRUST_PROXY must be true, false, a hop count, or addresses/subnets/loopback/linklocal/uniquelocal separated by commas (invalid IP address: yes-please)',
+    ],
+    [
+      { TRUST_PROXY: '10.0.0.1,' },
+      'TRUST_PROXY must be true, false, a hop count, or addresses/subnets/loopback/linklocal/uniquelocal separated by commas (invalid IP address: )',
+    ],
+    [
+      { TRUST_PROXY: '10.0.0.0/33' },
+      'TRUST_PROXY must be true, false, a hop count, or addresses/subnets/loopback/linklocal/uniquelocal separated by commas (invalid range on address: 10.0.0.0/33)',
+    ],
   ])('rejects %j with one clear line', (env, problem) => {
     expect(problemsOf(env as Record<string, string>)).toEqual([problem]);
+  });
+
+  it.each([
+    ['100kb', '100kb'],
+    ['1mb', '1mb'],
+    ['2048', '2048'],
+    [undefined, '100kb'],
+  ])('accepts BODY_LIMIT %s', (value, limit) => {
+    expect(loadConfig({ BODY_LIMIT: value }).bodyLimit).toBe(limit);
+  });
+
+  it.each([
+    ['true', true],
+    ['FALSE', false],
+    ['2', 2],
+    ['loopback', 'loopback'],
+    ['loopback, 10.0.0.0/8, fd00::/8', 'loopback, 10.0.0.0/8, fd00::/8'],
+    ['linklocal,uniquelocal', 'linklocal,uniquelocal'],
+    ['192.168.0.1/255.255.0.0', '192.168.0.1/255.255.0.0'],
+  ])('accepts TRUST_PROXY %s as express would', (value, trustProxy) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(trustProxy);
+  });
+
+  it('never falls back to a generated admin in production when ADMIN_USERS names nobody', () => {
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db:27017/replybot',
+        TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
+        TWILIO_AUTH_TOKEN: 'token',
+        ADMIN_USERS: ' , ',
+        PUBLIC_URL: 'https://sms.example.com',
+      }),
+    ).toEqual(['ADMIN_USERS must be name:password pairs separated by commas']);
   });
 
   it('reports every problem at once, one line each', () => {
