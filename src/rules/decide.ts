@@ -16,13 +16,20 @@ import type {
   ThreadSnapshot,
 } from './types';
 
+/** Counts work done by one decision; for tests and benchmarks that the index keeps it small. */
+export interface DecideStats {
+  /** Rules whose conditions were checked against the message. */
+  rulesEvaluated: number;
+}
+
 export function decide(
   ruleSet: RuleSet,
   message: InboundForMatching,
   thread: ThreadSnapshot,
   now: Date,
+  stats?: DecideStats,
 ): Decision {
-  return decideWith(ruleSet, message, thread, localTimeAt(now), true);
+  return decideWith(ruleSet, message, thread, localTimeAt(now), true, stats);
 }
 
 /** The same decision found by checking every rule in order; the baseline for tests and benchmarks. */
@@ -31,8 +38,9 @@ export function decideWithoutIndex(
   message: InboundForMatching,
   thread: ThreadSnapshot,
   now: Date,
+  stats?: DecideStats,
 ): Decision {
-  return decideWith(ruleSet, message, thread, localTimeAt(now), false);
+  return decideWith(ruleSet, message, thread, localTimeAt(now), false, stats);
 }
 
 export function decideWith(
@@ -41,6 +49,7 @@ export function decideWith(
   thread: ThreadSnapshot,
   localTime: LocalTimeFn,
   useIndex: boolean,
+  stats?: DecideStats,
 ): Decision {
   const body = normalizeBody(message.body);
   const compliance = complianceDecision(ruleSet, body.text);
@@ -48,7 +57,7 @@ export function decideWith(
   // An opted-out contact only gets answers to START and HELP (SPEC §5.5).
   if (thread.optedOut) return emptyDecision('none');
 
-  const ctx: MatchContext = { message, thread, body, localTime };
+  const ctx: Checking = { message, thread, body, localTime, stats };
   const found = useIndex
     ? firstMatchIndexed(ruleSet.compiled, ruleSet.index, ctx)
     : firstMatchLinear(ruleSet.compiled, ctx);
@@ -71,13 +80,15 @@ function complianceDecision(ruleSet: RuleSet, text: string): Decision | null {
 }
 
 type Found = { rule: CompiledRule; match: Record<string, string> };
+type Checking = MatchContext & { stats?: DecideStats };
 
-function tryRule(rule: CompiledRule, ctx: MatchContext): Found | null {
+function tryRule(rule: CompiledRule, ctx: Checking): Found | null {
+  if (ctx.stats) ctx.stats.rulesEvaluated++;
   const match: Record<string, string> = {};
   return allHold(rule.conditions, ctx, match) ? { rule, match } : null;
 }
 
-function firstMatchLinear(rules: readonly CompiledRule[], ctx: MatchContext): Found | null {
+function firstMatchLinear(rules: readonly CompiledRule[], ctx: Checking): Found | null {
   for (const rule of rules) {
     if (!rule.enabled) continue;
     const found = tryRule(rule, ctx);
@@ -94,7 +105,7 @@ function firstMatchLinear(rules: readonly CompiledRule[], ctx: MatchContext): Fo
 function firstMatchIndexed(
   rules: readonly CompiledRule[],
   index: RuleIndex,
-  ctx: MatchContext,
+  ctx: Checking,
 ): Found | null {
   const lists = candidateLists(index, ctx.body);
   if (lists.length === 1) {

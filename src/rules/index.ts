@@ -1,7 +1,7 @@
 // The rule engine: load YAML rules → validate → compile → decide, pure apart from readRuleFiles.
 
 export { loadRuleSet, formatLoadError } from './load';
-export { decide } from './decide';
+export { decide, type DecideStats } from './decide';
 export { runExamples } from './examples';
 export type { ExampleResult } from './examples';
 export { readRuleFiles } from './files';

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { decide, type DecideStats } from '../../../src/rules';
 import { decideWithoutIndex } from '../../../src/rules/decide';
 import { answer, decideBody, load, loadFiles, message, NOON_WEDNESDAY, thread } from './support';
 
@@ -133,6 +134,45 @@ rules:
         expect(indexed).toEqual(decideWithoutIndex(ruleSet, m, thread(), NOON_WEDNESDAY));
       }),
     );
+  });
+});
+
+describe('with 10,000 keyword rules', () => {
+  const ruleSet = load(
+    'rules:\n' +
+      Array.from(
+        { length: 10_000 },
+        (_, i) => `  - id: k${i}\n    when: {keyword: [word${i}, alias${i}]}\n`,
+      ).join('') +
+      "  - id: order\n    when: {regex: '^order \\d+$'}\n" +
+      '  - id: fallback\n',
+  );
+  const evaluated = (body: string) => {
+    const stats: DecideStats = { rulesEvaluated: 0 };
+    const decision = decide(ruleSet, message(body), thread(), NOON_WEDNESDAY, stats);
+    return { rule: decision.rule?.id, rulesEvaluated: stats.rulesEvaluated };
+  };
+
+  test.each([
+    ['word9999 please', 'k9999', 1],
+    ['ALIAS5000!', 'k5000', 1],
+    // The keyword lookup misses; only the two rules that can match any message are checked.
+    ['order 42', 'order', 1],
+    ['nothing we know', 'fallback', 2],
+  ])('%j is checked against a handful of rules, not all of them', (body, rule, count) => {
+    expect(evaluated(body)).toEqual({ rule, rulesEvaluated: count });
+  });
+
+  test('checking every rule in order would evaluate thousands', () => {
+    const stats: DecideStats = { rulesEvaluated: 0 };
+    const decision = decideWithoutIndex(
+      ruleSet,
+      message('word9999'),
+      thread(),
+      NOON_WEDNESDAY,
+      stats,
+    );
+    expect([decision.rule?.id, stats.rulesEvaluated]).toEqual(['k9999', 10_000]);
   });
 });
 
