@@ -49,6 +49,13 @@ export class TwilioRejectedError extends AppError {
   }
 }
 
+/** A named template could not be rendered for this message (a helper failed, bad variables). */
+export class TemplateRenderFailedError extends AppError {
+  constructor(message: string, template: string) {
+    super('template_render_failed', message, 422, { template });
+  }
+}
+
 /** Twilio (or another upstream) failed or could not be reached. */
 export class UpstreamError extends AppError {
   constructor(

@@ -17,7 +17,7 @@ export class Metrics {
   });
   private readonly twilioErrors = new client.Counter({
     name: 'replybot_twilio_errors_total',
-    help: 'Twilio errors, by Twilio error code',
+    help: 'Twilio errors, by Twilio error code (network: Twilio not reached)',
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
@@ -37,7 +37,8 @@ export class Metrics {
     this.inbound.inc({ kind, rule: rule ?? 'none' });
   }
 
-  outboundStatus(status: string, errorCode: number | null): void {
+  /** `errorCode`: Twilio's code, or a word (`network`) for a failure that has none. */
+  outboundStatus(status: string, errorCode: number | string | null): void {
     this.outbound.inc({ status });
     if (errorCode !== null) this.twilioErrors.inc({ code: String(errorCode) });
   }

@@ -8,13 +8,18 @@ import { isDuplicateKeyError, type Models } from '../db/models';
 import type { MessageDoc, MessageStatus } from '../db/models/message';
 import type { ThreadDoc } from '../db/models/thread';
 
-/** Delivery statuses in the order Twilio moves through them; a status never moves backwards. */
+/**
+ * Delivery statuses in the order Twilio moves through them; a status never moves backwards.
+ * `sending` here is Twilio's (between queued and sent). Our own pre-call `sending` record has no
+ * SID yet, and callbacks match by SID, so it never meets this table.
+ * https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks
+ */
 const STATUS_RANK: Record<string, number> = {
   pending: 0,
-  sending: 1,
-  accepted: 2,
-  scheduled: 2,
-  queued: 3,
+  accepted: 1,
+  scheduled: 1,
+  queued: 2,
+  sending: 3,
   sent: 4,
   // Final states share the top rank: once one is reached, nothing later replaces it…
   delivered: 5,
@@ -82,6 +87,13 @@ export class ConversationStore {
       if (!thread) throw err;
       return thread;
     }
+  }
+
+  /** The thread for (contact, our number) if there is one; never creates it. */
+  async findThread(contact: string, number: string): Promise<ThreadDoc | null> {
+    return this.models.Thread.findById(
+      threadIdFor(String(contact), String(number)),
+    ).lean<ThreadDoc>();
   }
 
   /**
@@ -173,6 +185,20 @@ export class ConversationStore {
     return this.models.Message.findById(String(id)).lean<MessageDoc>();
   }
 
+  /**
+   * Takes a failed send that never reached Twilio (no SID) back to `sending` for another attempt.
+   * Returns null when it is no longer such a message (another repeat claimed it first).
+   */
+  async claimFailedForRetry(id: string): Promise<MessageDoc | null> {
+    return retryBusy(() =>
+      this.models.Message.findOneAndUpdate(
+        { _id: String(id), status: 'failed', sid: null },
+        { $set: { status: 'sending', errorCode: null, errorMessage: null } },
+        { new: true },
+      ).lean<MessageDoc>(),
+    );
+  }
+
   async recordSendResult(
     id: string,
     result: {
@@ -206,7 +232,10 @@ export class ConversationStore {
     errorCode: number | null,
   ): Promise<'updated' | 'stale' | 'unknown_sid'> {
     const rank = statusRank(status);
-    if (rank === undefined) return 'stale';
+    if (rank === undefined) {
+      // A status we do not rank is never applied, but an unknown SID is still worth reporting.
+      return (await this.models.Message.exists({ sid: String(sid) })) ? 'stale' : 'unknown_sid';
+    }
     const lower = Object.entries(STATUS_RANK)
       .filter(([, r]) => r < rank)
       .map(([s]) => s);

@@ -61,6 +61,7 @@ export function createApp(ctx: HttpContext): Express {
       users: ctx.config.adminUsers,
       maxFailures: ctx.config.authMaxFailures,
       clock: ctx.clock,
+      requireHttps: ctx.config.production,
     }),
     express.json({ limit: ctx.config.bodyLimit }),
   );

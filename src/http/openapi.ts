@@ -18,6 +18,7 @@ const error = (description: string) => json(s.ErrorResponse, description);
 const adminErrors = {
   400: error('Malformed or invalid input'),
   401: error('No or wrong credentials'),
+  403: error('https_required: in production the admin API answers over HTTPS only'),
   429: error('Too many failed login attempts'),
 };
 
@@ -78,6 +79,10 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
 
   add('post', '/api/messages', {
     summary: 'Send a message now',
+    description:
+      'With an Idempotency-Key, a repeat of the same request returns the first answer without sending again. ' +
+      'A repeat after Twilio rejected the message (422, 409) gets the same error; a repeat after a 502 ' +
+      '(Twilio not reached) tries again with the stored message.',
     tags: ['messages'],
     security: admin,
     request: {
@@ -89,7 +94,9 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
       ...adminErrors,
       409: error('Recipient opted out, or Idempotency-Key reused with another request'),
       415: error('Body is not JSON'),
-      422: error('Rejected by Twilio (invalid number and the like)'),
+      422: error(
+        'Rejected by Twilio (invalid number and the like), or template_render_failed: the template could not be rendered',
+      ),
       502: error('Twilio failed or rejected our credentials'),
     },
   });

@@ -1,6 +1,7 @@
 // Request and response schemas: the single source for validation and for the OpenAPI document.
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { isE164 } from '../outbound/messages';
 
 extendZodWithOpenApi(z);
 
@@ -10,6 +11,12 @@ export const Phone = z
   .string()
   .regex(E164, 'must be an E.164 phone number such as +14155550123')
   .openapi({ example: '+14155550123' });
+
+/** A number we may send to: E.164 and a real number by libphonenumber-js (one code for both). */
+export const Recipient = Phone.refine(
+  isE164,
+  'must be a valid E.164 phone number such as +14155550123',
+);
 
 /** Plain strings and numbers only: no objects, so nothing here can become a query operator. */
 const Vars = z
@@ -41,7 +48,7 @@ export const ErrorResponse = z
 
 export const SendMessageRequest = z
   .object({
-    to: Phone,
+    to: Recipient,
     body: z.string().max(1600, 'at most 1600 characters').optional(),
     template: z.string().min(1).max(200).optional(),
     vars: Vars.optional(),
@@ -79,7 +86,7 @@ export const SendMessageResponse = z
 
 export const LegacySendRequest = z
   .object({
-    recipient_number: Phone,
+    recipient_number: Recipient,
     message_content: z.string().min(1).max(1600),
   })
   .strict()

@@ -6,9 +6,17 @@ import type { Clock } from '../clock';
 import type { ConversationStore } from '../conversations/store';
 import type { MessageDoc, MessageStatus } from '../db/models/message';
 import type { ThreadDoc } from '../db/models/thread';
-import { AppError, ConflictError, OptedOutError, ValidationError } from '../errors';
+import {
+  AppError,
+  ConflictError,
+  OptedOutError,
+  TemplateRenderFailedError,
+  ValidationError,
+} from '../errors';
+import { TemplateRenderError } from '../templates/errors';
 import { countSegments, type SmsEncoding } from './segments';
-import type { TwilioTransport } from './twilioTransport';
+import { mayTryAgain, rejectionFor } from './twilioErrors';
+import type { SendResult, TwilioTransport } from './twilioTransport';
 
 export const MAX_BODY = 1600;
 export const MAX_MEDIA = 10;
@@ -27,6 +35,12 @@ export interface SendOptions {
   key?: string;
   /** With `key`: a fingerprint of the request, so a reused key with another request is refused. */
   requestHash?: string;
+  /**
+   * With `key` (the API's Idempotency-Key): a repeat of a send that failed gets the same error
+   * again when Twilio rejected the message, and another try when it never reached Twilio. Without
+   * it a failed send is final, as the scheduler needs (its records are never sent twice).
+   */
+  replayFailures?: boolean;
   schedule?: Types.ObjectId;
   fireAt?: Date;
   rule?: string;
@@ -62,26 +76,41 @@ export interface OutboundServiceOptions {
   logger: OutboundLogger;
   defaultFrom: string | null;
   publicUrl: string | null;
-  /** Called for each send outcome, for metrics. */
-  onOutcome?: (status: string, errorCode: number | null) => void;
+  /**
+   * Called for each send outcome, for metrics: the Twilio error code of a failure, `network` when
+   * Twilio could not be reached, `unknown` for another failure without a code.
+   */
+  onOutcome?: (status: string, errorCode: number | string | null) => void;
 }
 
 export function isE164(number: string): boolean {
   return /^\+[1-9]\d{6,14}$/.test(number) && isValidPhoneNumber(number);
 }
 
+/** The same code and field as the request schema's check, so every invalid `to` reads alike. */
 export function checkRecipient(to: string): void {
   if (!isE164(to)) {
-    throw new ValidationError(
-      `to: "${to}" is not a valid E.164 phone number`,
-      [{ field: 'to', message: 'must be an E.164 phone number such as +14155550123' }],
-      'invalid_phone_number',
-    );
+    throw new ValidationError(`to: "${to}" is not a valid E.164 phone number`, [
+      { field: 'to', message: 'must be a valid E.164 phone number such as +14155550123' },
+    ]);
   }
 }
 
+/** JSON with object keys sorted at every level, so `{a, b}` and `{b, a}` fingerprint alike. */
+function stableJson(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v === null || typeof v !== 'object') return v;
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return Object.fromEntries(entries.map(([k, item]) => [k, sorted(item)]));
+  };
+  return JSON.stringify(sorted(value));
+}
+
 export function fingerprint(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+  return createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 32);
 }
 
 export class OutboundService {
@@ -113,11 +142,16 @@ export class OutboundService {
         );
       }
       const vars = { ...((contact?.vars as Record<string, unknown>) ?? {}), ...(input.vars ?? {}) };
-      body = this.options.renderer.render(input.template, {
-        vars,
-        contact,
-        now: this.options.clock.now(),
-      });
+      try {
+        body = this.options.renderer.render(input.template, {
+          vars,
+          contact,
+          now: this.options.clock.now(),
+        });
+      } catch (err) {
+        if (!(err instanceof TemplateRenderError)) throw err;
+        throw new TemplateRenderFailedError(err.message, input.template);
+      }
     }
     const media = input.media ?? [];
     if (body.length === 0 && media.length === 0) {
@@ -145,12 +179,14 @@ export class OutboundService {
     if (earlier) return this.repeat(earlier, options);
 
     checkRecipient(input.to);
-    const from = input.from ?? this.options.defaultFrom;
-    const thread = await this.options.store.ensureThread(input.to, from ?? 'default');
-    const prepared = this.prepare(input, thread);
+    const number = input.from ?? this.options.defaultFrom ?? 'default';
+    // Read, never create: a request refused below must leave no thread behind.
+    const known = await this.options.store.findThread(input.to, number);
+    const prepared = this.prepare(input, known);
     if (await this.options.store.isOptedOut(input.to)) throw new OptedOutError(input.to);
 
     const { segments, encoding } = countSegments(prepared.body);
+    const thread = known ?? (await this.options.store.ensureThread(input.to, number));
     const stored = await this.options.store.insertOutbound(
       {
         key,
@@ -174,56 +210,71 @@ export class OutboundService {
       if (!winner) throw new AppError('send_conflict', 'Concurrent send with the same key', 409);
       return this.repeat(winner, options);
     }
+    return this.deliver(stored, segments, encoding);
+  }
 
+  /** Calls Twilio for a stored `sending` message and records the outcome on it. */
+  private async deliver(
+    stored: MessageDoc,
+    segments: number,
+    encoding: SmsEncoding,
+  ): Promise<SentMessage> {
+    const id = String(stored._id);
+    const media = (stored.media ?? []).map((m) => m.url);
+    let result: SendResult;
     try {
-      const result = await this.options.transport.send({
-        to: input.to,
-        from: prepared.from ?? undefined,
-        body: prepared.body,
-        mediaUrl: prepared.media.length ? prepared.media : undefined,
+      result = await this.options.transport.send({
+        to: stored.contact,
+        from: stored.number ?? undefined,
+        body: stored.body ?? '',
+        mediaUrl: media.length ? media : undefined,
         statusCallback: this.options.publicUrl
           ? `${this.options.publicUrl}/twilio/status`
           : undefined,
       });
-      const status = (result.status as MessageStatus) ?? 'queued';
-      const message = (await this.options.store.recordSendResult(stored._id, {
-        sid: result.sid,
-        status,
-        number: result.from ?? prepared.from,
-      })) as MessageDoc;
-      this.options.onOutcome?.(status, null);
-      this.options.logger.info('message sent', {
-        id: String(stored._id),
-        sid: result.sid,
-        status,
-        segments,
-      });
-      return { message, segments, encoding, repeated: false };
     } catch (err) {
       const appError =
         err instanceof AppError ? err : new AppError('twilio_failed', (err as Error).message, 502);
-      const code = (appError.details as { twilioCode?: number } | undefined)?.twilioCode ?? null;
-      await this.options.store.recordSendResult(stored._id, {
+      const optedOut = err instanceof OptedOutError;
+      const code = optedOut
+        ? 21610
+        : ((appError.details as { twilioCode?: number } | undefined)?.twilioCode ?? null);
+      await this.options.store.recordSendResult(id, {
         sid: null,
         status: 'failed',
-        errorCode: err instanceof OptedOutError ? 21610 : code,
+        errorCode: code,
         errorMessage: appError.message,
       });
-      this.options.onOutcome?.('failed', err instanceof OptedOutError ? 21610 : code);
-      if (err instanceof OptedOutError) {
+      this.options.onOutcome?.(
+        'failed',
+        code ?? (appError.code === 'twilio_unreachable' ? 'network' : 'unknown'),
+      );
+      if (optedOut) {
         // Twilio knows the contact replied STOP (to the carrier or to Twilio): remember it.
-        await this.options.store.setOptedOut(input.to, prepared.from, true, 'twilio_21610');
+        await this.options.store.setOptedOut(
+          stored.contact,
+          stored.number ?? null,
+          true,
+          'twilio_21610',
+        );
       }
-      this.options.logger.warn('send failed', {
-        id: String(stored._id),
-        code: appError.code,
-        twilioCode: code,
-      });
+      this.options.logger.warn('send failed', { id, code: appError.code, twilioCode: code });
       throw appError;
     }
+    // Outside the try: once Twilio has the message, a failure to record it must not mark it failed
+    // (a repeated request would then send it again).
+    const status = (result.status as MessageStatus) ?? 'queued';
+    const message = (await this.options.store.recordSendResult(id, {
+      sid: result.sid,
+      status,
+      number: result.from ?? stored.number,
+    })) as MessageDoc;
+    this.options.onOutcome?.(status, null);
+    this.options.logger.info('message sent', { id, sid: result.sid, status, segments });
+    return { message, segments, encoding, repeated: false };
   }
 
-  private repeat(earlier: MessageDoc, options: SendOptions): SentMessage {
+  private async repeat(earlier: MessageDoc, options: SendOptions): Promise<SentMessage> {
     if (options.requestHash && earlier.requestHash && earlier.requestHash !== options.requestHash) {
       throw new ConflictError(
         'This Idempotency-Key was already used with a different request',
@@ -231,6 +282,25 @@ export class OutboundService {
       );
     }
     const { segments, encoding } = countSegments(earlier.body ?? '');
+    if (options.replayFailures && earlier.status === 'failed' && !earlier.sid) {
+      const code = earlier.errorCode ?? null;
+      if (code !== null && !mayTryAgain(code)) {
+        // Twilio rejected this message: the same request gets the same answer.
+        throw rejectionFor(code, earlier.errorMessage ?? '', earlier.contact);
+      }
+      // It never reached Twilio (or Twilio failed): try again with the stored message.
+      if (await this.options.store.isOptedOut(earlier.contact)) {
+        throw new OptedOutError(earlier.contact);
+      }
+      const claimed = await this.options.store.claimFailedForRetry(String(earlier._id));
+      if (claimed) {
+        this.options.logger.info('retrying a failed send', { id: String(earlier._id) });
+        return this.deliver(claimed, segments, encoding);
+      }
+      // Another repeat claimed it first: answer with where that attempt stands.
+      const current = await this.options.store.findById(String(earlier._id));
+      return { message: current ?? earlier, segments, encoding, repeated: true };
+    }
     return { message: earlier, segments, encoding, repeated: true };
   }
 }

@@ -145,3 +145,21 @@ export function toAppError(err: unknown, context: { to?: string } = {}): AppErro
   const text = err instanceof Error ? err.message : String(err);
   return new UpstreamError(`Twilio request failed: ${text}`, undefined, 'twilio_failed');
 }
+
+/**
+ * Whether a send that failed with this Twilio error code (null: Twilio never answered) may be tried
+ * again as it is: Twilio or our credentials failed (auth, rate limit, 5xx, network), not the message.
+ */
+export function mayTryAgain(code: number | null): boolean {
+  if (code === null) return true;
+  const info = describeTwilioError(code);
+  return info !== null && (info.retry || info.kind === 'auth' || info.kind === 'rate_limited');
+}
+
+/**
+ * The error a definitive rejection (a Twilio 4xx) was answered with, rebuilt from what was stored,
+ * so a repeated request gets the same status and body as the first.
+ */
+export function rejectionFor(code: number, message: string, to: string): AppError {
+  return fromRestFailure({ status: 400, code, message }, to);
+}

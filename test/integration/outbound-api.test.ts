@@ -1,13 +1,29 @@
 // The admin send API end to end: Basic Auth, validation, the real twilio SDK against the fake Twilio,
 // and what is stored.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import request from 'supertest';
 import twilio from 'twilio';
+import { ManualClock } from '../../src/clock';
+import { createLogger } from '../../src/logger';
 import { startFakeTwilio, type FakeTwilio } from '../support/fakeTwilio';
 import { TEST_ADMIN } from '../support/config';
 import { startTestServer, type TestServer } from '../support/server';
-import { OUR_NUMBER, PUBLIC_URL, fixtureForm, postSigned } from '../support/twilioRequests';
+import {
+  OUR_NUMBER,
+  PUBLIC_URL,
+  fixtureForm,
+  inboundForm,
+  postSigned,
+} from '../support/twilioRequests';
 
-async function twilioServer(fake: FakeTwilio, env: Record<string, string> = {}) {
+async function twilioServer(
+  fake: FakeTwilio,
+  env: Record<string, string> = {},
+  options: Parameters<typeof startTestServer>[1] = {},
+) {
   return startTestServer(
     {
       PUBLIC_URL,
@@ -17,17 +33,40 @@ async function twilioServer(fake: FakeTwilio, env: Record<string, string> = {}) 
       TWILIO_FROM: OUR_NUMBER,
       ...env,
     },
-    { label: 'outbound' },
+    { label: 'outbound', ...options },
   );
+}
+
+/** A JSON logger at warn level whose lines the test reads back. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ level: 'warn', format: 'json', stream }) };
 }
 
 describe('admin API authentication', () => {
   let fake: FakeTwilio;
   let server: TestServer;
+  const clock = new ManualClock(new Date('2025-03-01T12:00:00Z'));
+  const right: [string, string] = [TEST_ADMIN.name, TEST_ADMIN.password];
+  const wrong: [string, string] = [TEST_ADMIN.name, 'wrong'];
+  const threads = (credentials?: [string, string]) => {
+    const r = request(server.url).get('/api/threads');
+    return credentials ? r.auth(...credentials) : r;
+  };
   beforeAll(async () => {
     fake = await startFakeTwilio();
-    server = await twilioServer(fake, { AUTH_MAX_FAILURES: '3' });
+    server = await twilioServer(fake, { AUTH_MAX_FAILURES: '3' }, { clock });
   });
+  // A new failure window for every test (the window is 15 minutes).
+  beforeEach(() => clock.advance(60 * 60_000));
   afterAll(async () => {
     await server.stop();
     await fake.close();
@@ -44,29 +83,97 @@ describe('admin API authentication', () => {
   });
 
   it('401 with a wrong password', async () => {
-    const res = await request(server.url)
-      .get('/api/threads')
-      .auth(TEST_ADMIN.name, 'wrong')
-      .expect(401);
+    const res = await threads(wrong).expect(401);
     expect(res.body.error.code).toBe('invalid_credentials');
   });
 
   it('200 with the right credentials', async () => {
-    await request(server.url)
-      .get('/api/threads')
-      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
-      .expect(200);
+    await threads(right).expect(200);
   });
 
-  it('429 once a client failed too often, even with the right password', async () => {
-    // AUTH_MAX_FAILURES=3: the two tests above failed twice.
-    await request(server.url).get('/api/threads').auth('x', 'y').expect(401);
-    const blocked = await request(server.url)
+  it('429 after AUTH_MAX_FAILURES wrong passwords, even with the right one, until the window ends', async () => {
+    for (let i = 0; i < 3; i++) await threads(wrong).expect(401);
+    const blocked = await threads(right).expect(429);
+    expect(blocked.body.error.code).toBe('too_many_failed_logins');
+    expect(blocked.headers['retry-after']).toBe('900');
+    clock.advance(15 * 60_000);
+    await threads(right).expect(200);
+  });
+
+  it('requests without credentials are not failed attempts (a browser asks first without)', async () => {
+    for (let i = 0; i < 5; i++) await threads().expect(401);
+    await threads(right).expect(200);
+  });
+
+  it('a successful login clears the count of failures', async () => {
+    await threads(wrong).expect(401);
+    await threads(wrong).expect(401);
+    await threads(right).expect(200);
+    await threads(wrong).expect(401);
+    await threads(wrong).expect(401);
+    await threads(right).expect(200);
+  });
+});
+
+describe('admin API over HTTPS only in production', () => {
+  let fake: FakeTwilio;
+  let direct: TestServer;
+  let proxied: TestServer;
+  beforeAll(async () => {
+    fake = await startFakeTwilio();
+    direct = await twilioServer(fake, { NODE_ENV: 'production' });
+    proxied = await twilioServer(fake, { NODE_ENV: 'production', TRUST_PROXY: 'loopback' });
+  });
+  afterAll(async () => {
+    await direct.stop();
+    await proxied.stop();
+    await fake.close();
+  });
+
+  it('403 https_required over plain HTTP, before the credentials are looked at', async () => {
+    const res = await request(direct.url)
       .get('/api/threads')
       .auth(TEST_ADMIN.name, TEST_ADMIN.password)
-      .expect(429);
-    expect(blocked.body.error.code).toBe('too_many_failed_logins');
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      .expect(403);
+    expect(res.body.error.code).toBe('https_required');
+    expect(res.headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('ignores X-Forwarded-Proto when TRUST_PROXY is not set', async () => {
+    const res = await request(direct.url)
+      .get('/api/threads')
+      .set('X-Forwarded-Proto', 'https')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(403);
+    expect(res.body.error.code).toBe('https_required');
+  });
+
+  it('behind a trusted proxy: X-Forwarded-Proto https lets the request through to Basic Auth', async () => {
+    await request(proxied.url)
+      .get('/api/threads')
+      .set('X-Forwarded-Proto', 'https')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(200);
+    const noCredentials = await request(proxied.url)
+      .get('/api/threads')
+      .set('X-Forwarded-Proto', 'https')
+      .expect(401);
+    expect(noCredentials.body.error.code).toBe('unauthorized');
+    const plain = await request(proxied.url)
+      .get('/api/threads')
+      .set('X-Forwarded-Proto', 'http')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(403);
+    expect(plain.body.error.code).toBe('https_required');
+  });
+
+  it('the webhook alias under /api is not affected (Twilio signs it instead)', async () => {
+    await postSigned(
+      direct.url,
+      '/api/receive-sms',
+      inboundForm({ Body: 'hours', From: '+14155550140' }),
+      fake.authToken,
+    ).expect(200);
   });
 });
 
@@ -79,23 +186,29 @@ describe('POST /api/messages', () => {
     return r.send(body);
   };
 
+  const thread = (phone: string) =>
+    request(server.url)
+      .get(`/api/threads/${encodeURIComponent(phone)}`)
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password);
+  const log = capturingLogger();
+  let templatesDir: string;
+
   beforeAll(async () => {
-    fake = await startFakeTwilio();
-    server = await startTestServer(
-      {
-        PUBLIC_URL,
-        TWILIO_ACCOUNT_SID: fake.accountSid,
-        TWILIO_AUTH_TOKEN: fake.authToken,
-        TWILIO_API_URL: fake.url,
-        TWILIO_FROM: OUR_NUMBER,
-      },
-      { label: 'outbound' },
+    // The shipped templates plus one whose helper fails on a bad variable.
+    templatesDir = mkdtempSync(path.join(os.tmpdir(), 'replybot-outbound-templates-'));
+    cpSync(path.resolve(__dirname, '../../templates'), templatesDir, { recursive: true });
+    writeFileSync(
+      path.join(templatesDir, 'appointment.hbs'),
+      'See you on {{date vars.when "YYYY-MM-DD"}}.\n',
     );
+    fake = await startFakeTwilio();
+    server = await twilioServer(fake, { TEMPLATES_DIR: templatesDir }, { logger: log.logger });
   });
   beforeEach(() => fake.reset());
   afterAll(async () => {
     await server.stop();
     await fake.close();
+    rmSync(templatesDir, { recursive: true, force: true });
   });
 
   it('sends through Twilio and answers 202 with the stored message, segments and encoding', async () => {
@@ -157,6 +270,9 @@ describe('POST /api/messages', () => {
   it.each([
     ['a number that is not E.164', { to: '4155550101', body: 'x' }, 'to'],
     ['an impossible number', { to: '+1000', body: 'x' }, 'to'],
+    // E.164-shaped, but no such numbers exist (libphonenumber-js): one code for every bad `to`.
+    ['a 555 number outside the fictional range', { to: '+15555550100', body: 'x' }, 'to'],
+    ['a US area code starting with 0', { to: '+10005550123', body: 'x' }, 'to'],
     ['both body and template', { to: '+14155550101', body: 'x', template: 'hours' }, 'body'],
     ['neither body nor template', { to: '+14155550101' }, 'body'],
     ['a body over 1600 characters', { to: '+14155550101', body: 'x'.repeat(1601) }, 'body'],
@@ -179,9 +295,66 @@ describe('POST /api/messages', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('400 for an E.164-shaped but invalid number in the original API too', async () => {
+    const res = await request(server.url)
+      .post('/api/send-sms')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .send({ recipient_number: '+15555550100', message_content: 'x' })
+      .expect(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details[0].field).toBe('recipient_number');
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('400 unknown_template for a template that does not exist', async () => {
     const res = await send({ to: '+14155550101', template: 'nope' }).expect(400);
     expect(res.body.error.code).toBe('unknown_template');
+  });
+
+  it('a refused send leaves no thread behind', async () => {
+    await send({ to: '+14155550131', template: 'nope' }).expect(400);
+    await send({
+      to: '+14155550131',
+      template: 'greet-name',
+      vars: { name: 'n'.repeat(1700) },
+    }).expect(400);
+    await thread('+14155550131').expect(404);
+    await send({ to: '+14155550131', body: 'now it exists' }).expect(202);
+    await thread('+14155550131').expect(200);
+  });
+
+  it('422 template_render_failed when a template helper fails, nothing stored or sent', async () => {
+    const res = await send({
+      to: '+14155550132',
+      template: 'appointment',
+      vars: { when: 'someday' },
+    }).expect(422);
+    expect(res.body.error.code).toBe('template_render_failed');
+    expect(res.body.error.message).toMatch(/appointment.*someday.*not a date/);
+    expect(fake.requests).toHaveLength(0);
+    expect(await server.models.Message.countDocuments({ contact: '+14155550132' })).toBe(0);
+
+    await send({
+      to: '+14155550132',
+      template: 'appointment',
+      vars: { when: '2025-03-01T12:00:00Z' },
+    }).expect(202);
+    expect(fake.requests[0].body).toBe('See you on 2025-03-01.');
+  });
+
+  it('stores the message as sending, without a SID, before Twilio answers', async () => {
+    fake.delayMs = 1500;
+    const sending = send({ to: '+14155550133', body: 'in flight' }).then((r) => r);
+    let stored = null;
+    for (let i = 0; i < 100 && !stored; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      stored = await server.models.Message.findOne({ contact: '+14155550133' }).lean();
+    }
+    expect(stored).toMatchObject({ status: 'sending', sid: null, body: 'in flight' });
+    expect(fake.requests).toHaveLength(0); // Twilio has not answered yet
+    const res = await sending;
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ id: stored!._id, status: 'queued' });
   });
 
   it('400 for a template that renders longer than 1600 characters', async () => {
@@ -210,6 +383,54 @@ describe('POST /api/messages', () => {
     expect(again.body).toEqual(first.body);
     expect(fake.requests).toHaveLength(1);
   });
+
+  it('the same vars in another order are the same request for an Idempotency-Key', async () => {
+    const first = await send(
+      { to: '+14155550134', template: 'appointment', vars: { when: '2025-03-01', name: 'Ada' } },
+      'appt-1',
+    ).expect(202);
+    const again = await send(
+      { to: '+14155550134', template: 'appointment', vars: { name: 'Ada', when: '2025-03-01' } },
+      'appt-1',
+    ).expect(202);
+    expect(again.body).toEqual(first.body);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('a repeated Idempotency-Key after Twilio could not be reached tries again, on the same message', async () => {
+    fake.failNext(3, { status: 503, code: 20500, message: 'Service unavailable' });
+    await send({ to: '+14155550135', body: 'after the outage' }, 'retry-me').expect(502);
+    const again = await send({ to: '+14155550135', body: 'after the outage' }, 'retry-me').expect(
+      202,
+    );
+    expect(again.body).toMatchObject({ status: 'queued', sid: expect.stringMatching(/^SM/) });
+    expect(fake.requests.map((r) => r.status)).toEqual([503, 503, 503, 201]);
+    const stored = await server.models.Message.find({ contact: '+14155550135' }).lean();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ _id: again.body.id, status: 'queued', errorCode: null });
+
+    // Once it went through, a third repeat is the usual replay.
+    const third = await send({ to: '+14155550135', body: 'after the outage' }, 'retry-me').expect(
+      202,
+    );
+    expect(third.body).toEqual(again.body);
+    expect(fake.requests).toHaveLength(4);
+  });
+
+  it.each([
+    [21211, 422, 'invalid_recipient'],
+    [21610, 409, 'opted_out'],
+  ])(
+    'a repeated Idempotency-Key after Twilio rejected the message (%d) answers %d again without sending',
+    async (code, status) => {
+      const to = `+141555502${String(code).slice(-2)}`;
+      fake.rejectNumber(to, code);
+      const first = await send({ to, body: 'no' }, `rejected-${code}`).expect(status);
+      const again = await send({ to, body: 'no' }, `rejected-${code}`).expect(status);
+      expect(again.body).toEqual(first.body);
+      expect(fake.requests).toHaveLength(1);
+    },
+  );
 
   it('409 when an Idempotency-Key is reused for a different message', async () => {
     await send({ to: '+14155550105', body: 'one' }, 'k-1').expect(202);
@@ -349,8 +570,42 @@ describe('POST /api/messages', () => {
       await send({ to: '+14155550113', body: 'again' }).expect(409);
     });
 
-    it('answers 204 for an unknown SID', async () => {
-      await callback(statusForm('SM' + 'f'.repeat(32), 'delivered')).expect(204);
+    it("follows Twilio's order queued → sending → sent; a late sending is ignored", async () => {
+      const sent = await send({ to: '+14155550115', body: 'step by step' }).expect(202);
+      const statusNow = async () =>
+        (await server.models.Message.findById(sent.body.id).lean())!.status;
+      expect(await statusNow()).toBe('queued');
+      await callback(statusForm(sent.body.sid, 'sending')).expect(204);
+      expect(await statusNow()).toBe('sending');
+      await callback(statusForm(sent.body.sid, 'sent')).expect(204);
+      expect(await statusNow()).toBe('sent');
+      await callback(statusForm(sent.body.sid, 'sending')).expect(204);
+      expect(await statusNow()).toBe('sent');
+      await callback(statusForm(sent.body.sid, 'delivered')).expect(204);
+      await callback(statusForm(sent.body.sid, 'sent')).expect(204);
+      expect(await statusNow()).toBe('delivered');
+    });
+
+    it.each(['delivered', 'partially_delivered'])(
+      'answers 204 for an unknown SID (status %s) and logs it as unknown',
+      async (status) => {
+        const sid = 'SM' + 'f'.repeat(30) + status.length.toString(16).padStart(2, '0');
+        await callback(statusForm(sid, status)).expect(204);
+        expect(log.lines).toContainEqual(
+          expect.objectContaining({
+            message: 'status callback for an unknown message',
+            sid,
+            status,
+          }),
+        );
+      },
+    );
+
+    it('ignores a status it does not know for a known message', async () => {
+      const sent = await send({ to: '+14155550116', body: 'x' }).expect(202);
+      await callback(statusForm(sent.body.sid, 'partially_delivered')).expect(204);
+      expect((await server.models.Message.findById(sent.body.id).lean())!.status).toBe('queued');
+      expect(log.lines).not.toContainEqual(expect.objectContaining({ sid: sent.body.sid }));
     });
 
     it('403 for a forged callback, nothing changed', async () => {
@@ -385,5 +640,18 @@ describe('POST /api/messages without Twilio credentials', () => {
       .expect(202);
     expect(res.body.status).toBe('dry-run');
     expect((await request(server.url).get('/health')).body.twilio).toBe('dry-run');
+  });
+
+  it('a refused send creates no thread (not even one on the "default" number)', async () => {
+    await request(server.url)
+      .post('/api/messages')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .send({ to: '+14155550136', template: 'nope' })
+      .expect(400);
+    await request(server.url)
+      .get('/api/threads/%2B14155550136')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(404);
+    expect(await server.models.Thread.countDocuments({ contact: '+14155550136' })).toBe(0);
   });
 });

@@ -11,6 +11,12 @@ export interface AdminAuthOptions {
   maxFailures: number;
   windowMs?: number;
   clock: Clock;
+  /**
+   * Refuse requests that did not arrive over HTTPS (production, SPEC §9): Basic Auth sends the
+   * password in the clear. `req.secure` honours `trust proxy`, so behind a TLS-terminating proxy
+   * set TRUST_PROXY and the proxy's X-Forwarded-Proto counts.
+   */
+  requireHttps?: boolean;
 }
 
 /**
@@ -38,6 +44,10 @@ class FailureCounter {
     return Math.ceil((e.resetAt - this.clock.now().getTime()) / 1000);
   }
 
+  clear(client: string): void {
+    this.failures.delete(client);
+  }
+
   record(client: string): void {
     const now = this.clock.now().getTime();
     const e = this.entry(client);
@@ -61,15 +71,29 @@ export function adminAuth(options: AdminAuthOptions): RequestHandler {
     challenge: true,
     realm: 'ReplyBot',
     unauthorizedResponse: (req: basicAuth.IBasicAuthedRequest) => {
-      counter.record(req.ip ?? 'unknown');
+      // Only wrong credentials count: a browser's first request carries none and is no guess.
       const hasCredentials = Boolean(req.get('authorization'));
+      if (hasCredentials) counter.record(req.ip ?? 'unknown');
       return hasCredentials
         ? errorBody('invalid_credentials', 'Wrong user name or password')
         : errorBody('unauthorized', 'Basic Auth credentials required');
     },
   });
   return (req, res, next) => {
-    const retryAfter = counter.blockedFor(req.ip ?? 'unknown');
+    if (options.requireHttps && !req.secure) {
+      // Before the credentials are even read: over plain HTTP they are already exposed.
+      res
+        .status(403)
+        .json(
+          errorBody(
+            'https_required',
+            'The admin API answers over HTTPS only (behind a proxy, set TRUST_PROXY)',
+          ),
+        );
+      return;
+    }
+    const client = req.ip ?? 'unknown';
+    const retryAfter = counter.blockedFor(client);
     if (retryAfter > 0) {
       res.setHeader('Retry-After', String(retryAfter));
       res
@@ -79,7 +103,10 @@ export function adminAuth(options: AdminAuthOptions): RequestHandler {
         );
       return;
     }
-    check(req, res, next);
+    check(req, res, (err?: unknown) => {
+      if (err === undefined) counter.clear(client);
+      next(err);
+    });
   };
 }
 

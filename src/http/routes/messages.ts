@@ -46,6 +46,7 @@ export function messageRoutes(deps: MessageRouteDeps): Router {
     const sent = await deps.outbound.send(input, {
       key: idempotencyKey ? `api:${adminName(req)}:${idempotencyKey}` : undefined,
       requestHash: idempotencyKey ? fingerprint(input) : undefined,
+      replayFailures: idempotencyKey !== undefined,
     });
     res.status(202).json(sentView(sent));
   });
