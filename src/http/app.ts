@@ -7,7 +7,7 @@ import { createErrorHandler, notFoundHandler } from './errorHandler';
 import { adminAuth } from './middleware/adminAuth';
 import { requestLog } from './middleware/requestLog';
 import { twilioSignature } from './middleware/twilioSignature';
-import { buildOpenApiDocument } from './openapi';
+import { buildOpenApiDocument, docsSecurityHeaders } from './openapi';
 import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
 import { ruleRoutes } from './routes/rules';
@@ -51,7 +51,12 @@ export function createApp(ctx: HttpContext): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'ReplyBot API' }));
+  app.use(
+    '/docs',
+    docsSecurityHeaders,
+    swaggerUi.serve,
+    swaggerUi.setup(openapi, { customSiteTitle: 'ReplyBot API' }),
+  );
 
   // Admin API: credentials are checked before the body is even parsed.
   const admin = express.Router();

@@ -4,11 +4,22 @@ import {
   OpenApiGeneratorV31,
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
 import { z } from 'zod';
 import * as s from './schemas';
 import { scheduleOpenApiPaths } from './scheduleSchemas';
 
 type Method = RouteConfig['method'];
+
+/**
+ * Helmet's CSP for the Swagger UI page without `upgrade-insecure-requests`: over plain HTTP (a LAN,
+ * a Docker host) that directive makes the browser fetch the page's own scripts over HTTPS, which
+ * fails, and /docs stays blank. The rest of helmet's policy still applies.
+ */
+export const docsSecurityHeaders: RequestHandler = helmet.contentSecurityPolicy({
+  directives: { upgradeInsecureRequests: null },
+});
 
 const json = (schema: z.ZodTypeAny, description: string) => ({
   description,

@@ -8,13 +8,18 @@ import { PUBLIC_URL, inboundForm, postSigned } from '../support/twilioRequests';
 
 const TOKEN = 'ops-test-token-0123456789abcdef01';
 
-/** Every method + path the express app routes, as OpenAPI paths ("/api/messages/{id}"). */
-function expressRoutes(app: Express): string[] {
+/**
+ * Every method + path the express app routes, as OpenAPI paths ("/api/messages/{id}"), and the
+ * paths where middleware that answers any method is mounted (Swagger UI at /docs).
+ */
+function expressRoutes(app: Express): { routes: string[]; mounts: string[] } {
   const routes: string[] = [];
+  const mounts: string[] = [];
   const walk = (stack: unknown[]) => {
     for (const layer of stack as {
       route?: { path: string; methods: Record<string, boolean> };
       handle?: { stack?: unknown[] };
+      rawPath?: unknown;
     }[]) {
       if (layer.route) {
         for (const method of Object.keys(layer.route.methods)) {
@@ -22,11 +27,22 @@ function expressRoutes(app: Express): string[] {
         }
       } else if (layer.handle?.stack) {
         walk(layer.handle.stack);
+      } else if (typeof layer.rawPath === 'string' && layer.rawPath !== '/') {
+        mounts.push(layer.rawPath);
       }
     }
   };
   walk((app as unknown as { router: { stack: unknown[] } }).router.stack);
-  return [...new Set(routes)].sort();
+  return { routes: [...new Set(routes)].sort(), mounts: [...new Set(mounts)].sort() };
+}
+
+/** The paths and methods of the served OpenAPI document, as "get /api/messages/{id}". */
+async function documentedRoutes(url: string): Promise<string[]> {
+  const doc = (await request(url).get('/openapi.json').expect(200)).body;
+  expect(doc.openapi).toBe('3.1.0');
+  return Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+    Object.keys(ops).map((m) => `${m} ${p}`),
+  );
 }
 
 describe('operations endpoints', () => {
@@ -51,14 +67,20 @@ describe('operations endpoints', () => {
   });
 
   it('serves an OpenAPI 3.1 document that describes every route the app serves', async () => {
-    const doc = (await request(server.url).get('/openapi.json').expect(200)).body;
-    expect(doc.openapi).toBe('3.1.0');
-    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
-      ([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`),
+    const documented = await documentedRoutes(server.url);
+    const { routes } = expressRoutes(server.app);
+    expect(routes.length).toBeGreaterThan(10);
+    expect(routes.filter((r) => !documented.includes(r))).toEqual([]);
+  });
+
+  it('documents no route the app does not serve', async () => {
+    const documented = await documentedRoutes(server.url);
+    const { routes, mounts } = expressRoutes(server.app);
+    expect(documented.length).toBeGreaterThan(10);
+    const missing = documented.filter(
+      (r) => !routes.includes(r) && !mounts.includes(r.slice(r.indexOf(' ') + 1)),
     );
-    const served = expressRoutes(server.app);
-    expect(served.length).toBeGreaterThan(10);
-    expect(served.filter((r) => !documented.includes(r))).toEqual([]);
+    expect(missing).toEqual([]);
   });
 
   it('renders Swagger UI at /docs', async () => {
@@ -66,6 +88,16 @@ describe('operations endpoints', () => {
     expect(res.text).toContain('swagger-ui');
     const init = await request(server.url).get('/docs/swagger-ui-init.js').expect(200);
     expect(init.text).toContain('/api/messages');
+  });
+
+  it('/docs works over plain HTTP: its CSP does not upgrade requests to HTTPS', async () => {
+    const res = await request(server.url).get('/docs/').expect(200);
+    const csp = res.headers['content-security-policy'];
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    // The rest of the app keeps helmet's full policy.
+    const health = await request(server.url).get('/health').expect(200);
+    expect(health.headers['content-security-policy']).toContain('upgrade-insecure-requests');
   });
 
   it('counts inbound messages by rule and observes webhook latency in /metrics', async () => {
@@ -79,6 +111,30 @@ describe('operations endpoints', () => {
     expect(res.text).toMatch(/replybot_inbound_messages_total\{kind="rule",rule="hours"\} 1/);
     expect(res.text).toMatch(/replybot_webhook_duration_seconds_count\{route="sms"\} 1/);
     expect(res.text).toContain('replybot_process_resident_memory_bytes');
+  });
+
+  it('observes webhook latency for status callbacks and for webhooks that fail', async () => {
+    const count = async (route: string) => {
+      const text = (await request(server.url).get('/metrics').expect(200)).text;
+      const m = new RegExp(
+        `replybot_webhook_duration_seconds_count\\{route="${route}"\\} (\\d+)`,
+      ).exec(text);
+      return m ? Number(m[1]) : 0;
+    };
+    const statusBefore = await count('status');
+    const smsBefore = await count('sms');
+    await postSigned(
+      server.url,
+      '/twilio/status',
+      { MessageSid: 'SM' + 'e'.repeat(32), MessageStatus: 'delivered' },
+      TOKEN,
+    ).expect(204);
+    await postSigned(server.url, '/twilio/status', { MessageStatus: 'delivered' }, TOKEN).expect(
+      400,
+    );
+    await postSigned(server.url, '/twilio/sms', { Body: 'no sender' }, TOKEN).expect(400);
+    expect(await count('status')).toBe(statusBefore + 2);
+    expect(await count('sms')).toBe(smsBefore + 1);
   });
 
   it('counts outbound messages by status and Twilio errors by code', async () => {
@@ -97,5 +153,35 @@ describe('operations endpoints', () => {
     expect(res.text).toMatch(/replybot_outbound_messages_total\{status="queued"\} 1/);
     expect(res.text).toMatch(/replybot_outbound_messages_total\{status="failed"\} 1/);
     expect(res.text).toMatch(/replybot_twilio_errors_total\{code="21211"\} 1/);
+  });
+});
+
+describe('metrics when Twilio cannot be reached', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    const gone = await startFakeTwilio({ authToken: TOKEN });
+    const url = gone.url;
+    await gone.close();
+    server = await startTestServer(
+      {
+        TWILIO_ACCOUNT_SID: gone.accountSid,
+        TWILIO_AUTH_TOKEN: TOKEN,
+        TWILIO_API_URL: url,
+        TWILIO_FROM: '+14155550100',
+      },
+      { label: 'ops-network' },
+    );
+  });
+  afterAll(() => server.stop());
+
+  it('counts a send that never reached Twilio as a Twilio error with code "network"', async () => {
+    await request(server.url)
+      .post('/api/messages')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .send({ to: '+14155550184', body: 'hi' })
+      .expect(502);
+    const res = await request(server.url).get('/metrics').expect(200);
+    expect(res.text).toMatch(/replybot_twilio_errors_total\{code="network"\} 1/);
+    expect(res.text).toMatch(/replybot_outbound_messages_total\{status="failed"\} 1/);
   });
 });
