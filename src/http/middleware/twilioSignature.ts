@@ -11,9 +11,13 @@ export interface SignatureOptions {
   publicUrl: string | null;
 }
 
-/** The URL Twilio signed: the public base URL + the path and query of this request. */
+/**
+ * The URL Twilio signed: the public base URL + the path and query of this request. Without
+ * PUBLIC_URL it is rebuilt from the request: Express 5's req.protocol and req.host (host and port)
+ * read X-Forwarded-Proto and X-Forwarded-Host only when `trust proxy` trusts the sender.
+ */
 export function signedUrl(req: Request, publicUrl: string | null): string {
-  const base = publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  const base = publicUrl ?? `${req.protocol}://${req.host ?? 'localhost'}`;
   return `${base}${req.originalUrl}`;
 }
 
