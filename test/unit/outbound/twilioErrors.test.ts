@@ -8,7 +8,9 @@ import {
 } from '../../../src/errors';
 import {
   describeTwilioError,
+  mayTryAgain,
   networkErrorCode,
+  rejectionFor,
   toAppError,
   twilioErrorDocsUrl,
 } from '../../../src/outbound/twilioErrors';
@@ -156,5 +158,38 @@ describe('networkErrorCode', () => {
     expect(networkErrorCode(networkError('ENOTFOUND'))).toBe('ENOTFOUND');
     expect(networkErrorCode(restException(503, null))).toBeNull();
     expect(networkErrorCode(new Error('x'))).toBeNull();
+  });
+});
+
+describe('a repeated Idempotency-Key after a failed send', () => {
+  it.each([
+    [null, true, 'Twilio never answered (network)'],
+    [20500, true, 'Twilio failed (5xx)'],
+    [20429, true, 'rate limited'],
+    [20003, true, 'our credentials were wrong; fixed, the same message may go'],
+    [21211, false, 'invalid recipient'],
+    [21610, false, 'opted out'],
+    [21617, false, 'body too long for Twilio'],
+    [99999, false, 'a code we do not know: treated as a rejection, never re-sent blindly'],
+  ])('code %p may be tried again: %p (%s)', (code, expected) => {
+    expect(mayTryAgain(code)).toBe(expected);
+  });
+
+  it('rebuilds the error a rejection was answered with', () => {
+    expect(rejectionFor(21211, "The 'To' number is not valid.", '+14155550101')).toMatchObject({
+      status: 422,
+      code: 'invalid_recipient',
+      message: "The 'To' number is not valid.",
+      details: { twilioCode: 21211 },
+    });
+    expect(rejectionFor(21610, 'ignored', '+14155550101')).toMatchObject({
+      status: 409,
+      code: 'opted_out',
+      message: 'Recipient +14155550101 has opted out',
+    });
+    expect(rejectionFor(21617, 'Too long', '+14155550101')).toMatchObject({
+      status: 422,
+      code: 'twilio_rejected',
+    });
   });
 });
