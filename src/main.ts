@@ -1,7 +1,7 @@
 // Composition root: configuration → logger → server; signals → graceful shutdown.
 import { ConfigError, loadConfig, readEnvironment } from './config';
 import { createLogger } from './logger';
-import { startServer } from './server';
+import { startServer, type ServerHandle } from './server';
 
 async function main(): Promise<void> {
   let config;
@@ -26,14 +26,18 @@ async function main(): Promise<void> {
     );
   }
 
-  const handle = await startServer(config, logger);
-
+  let handle: ServerHandle | null = null;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    // Whatever happens, the process is gone within 10 s.
+    if (!handle) {
+      // Still starting: nothing to drain. Exiting runs the embedded database's exit hook.
+      process.exit(1);
+    }
+    // Whatever happens, the process is gone within 10 s (the embedded database with it: its
+    // 'exit' hook kills the child). close() budgets its steps to finish well before.
     setTimeout(() => {
       logger.error('shutdown took too long, exiting');
       process.exit(1);
@@ -46,8 +50,11 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Listening from the start: the default action of SIGTERM would skip the 'exit' hooks.
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  handle = await startServer(config, logger);
 }
 
 main().catch((err: Error) => {

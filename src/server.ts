@@ -121,35 +121,66 @@ export function createServices(
   return { models, metrics, store, content, transport, outbound, inbound, status, threads };
 }
 
+/** Resolves with the promise's value, or with `fallback` once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export async function startServer(
   config: Config,
   logger: Logger,
   options: StartOptions = {},
 ): Promise<ServerHandle> {
   const clock = options.clock ?? systemClock;
+  // What has been started so far, undone in reverse if a later step fails: a failed start must
+  // not leave the embedded database (or anything else) running behind it.
+  const started: Array<() => unknown> = [];
+  try {
+    return await startInstance(config, logger, options, clock, started);
+  } catch (err) {
+    for (const undo of started.reverse()) {
+      await Promise.resolve()
+        .then(undo)
+        .catch((e: Error) =>
+          logger.warn('clean-up after failed start failed', { error: e.message }),
+        );
+    }
+    throw err;
+  }
+}
+
+async function startInstance(
+  config: Config,
+  logger: Logger,
+  options: StartOptions,
+  clock: Clock,
+  started: Array<() => unknown>,
+): Promise<ServerHandle> {
   let embedded: EmbeddedDatabase | null = null;
   let uri = config.mongodbUri;
   if (!uri) {
     const binary = await ensureFerretdb(logger);
-    embedded = await EmbeddedDatabase.start({
+    const db = await EmbeddedDatabase.start({
       binary,
       dir: path.join(config.dataDir, 'ferretdb'),
       logger,
     });
-    uri = embedded.uri('replybot');
+    embedded = db;
+    started.push(() => db.stop());
+    uri = db.uri('replybot');
   }
 
-  let connection: Connection;
-  try {
-    connection = await connectDatabase(uri, { logger });
-  } catch (err) {
-    await embedded?.stop();
-    throw err;
-  }
+  const connection = await connectDatabase(uri, { logger });
+  started.push(() => connection.close());
 
   const services = createServices(config, logger, connection, clock, options);
   await ensureIndexes(services.models);
   await services.content.reload();
+  started.push(() => services.content.close());
   if (config.watchRules) services.content.watch();
   const resilient = new ResilientInbound({
     inbound: services.inbound,
@@ -159,8 +190,10 @@ export async function startServer(
     clock,
     logger: logger.child({ component: 'journal' }),
   });
+  started.push(() => resilient.stop());
   await resilient.start();
   const scheduling = await createScheduling({ config, logger, clock, connection, ...services });
+  started.push(() => scheduling.scheduler?.stop());
   await scheduling.scheduler?.start();
 
   const app = createApp({
@@ -203,6 +236,7 @@ export async function startServer(
     server.once('error', reject);
     server.listen(config.port, () => resolve());
   });
+  started.push(() => new Promise((resolve) => server.close(resolve)));
   const port = (server.address() as { port: number }).port;
   logger.info('listening', {
     port,
@@ -210,25 +244,49 @@ export async function startServer(
     twilio: services.transport.mode,
   });
 
+  // Shutdown budget, inside the 10 s main.ts allows: ~6 s to drain requests (the scheduler
+  // stops meanwhile), ~1 s to close the database connection, ~2 s for FerretDB, then SIGKILL.
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
-      const graceMs = options.shutdownGraceMs ?? 8000;
-      await scheduling.scheduler?.stop();
-      services.content.close();
-      resilient.stop();
+      const graceMs = options.shutdownGraceMs ?? 6000;
+      // Stop accepting first: the listening socket closes now; requests in flight go on.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle once their request is answered: close them as they do.
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      await drained;
+      const schedulerStopped = within(
+        (scheduling.scheduler?.stop() ?? Promise.resolve()).then(
+          () => true,
+          (err: Error) => {
+            logger.warn('scheduler stop failed', { error: err.message });
+            return true;
+          },
+        ),
+        // Its own stop grace is 5 s; never cut it shorter than that (tests shorten graceMs).
+        Math.max(graceMs, 6000),
+        false,
+      );
+      const [, schedulerDone] = await Promise.all([drained, schedulerStopped]);
+      if (!schedulerDone) logger.warn('scheduler did not stop in time');
       clearInterval(sweep);
       clearTimeout(force);
-      await connection
-        .close()
-        .catch((err: Error) => logger.warn('database close failed', { error: err.message }));
-      await embedded?.stop();
+      services.content.close();
+      resilient.stop();
+      const closed = await within(
+        connection.close().then(
+          () => true,
+          (err: Error) => {
+            logger.warn('database close failed', { error: err.message });
+            return true;
+          },
+        ),
+        1000,
+        false,
+      );
+      if (!closed) logger.warn('database close took too long');
+      await embedded?.stop(2000);
       logger.info('stopped');
     })();
     return closing;

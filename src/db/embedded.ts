@@ -48,9 +48,9 @@ export function ferretdbBinaryPath(root = packageRoot()): string {
   return path.join(root, '.tools', `ferretdb-${FERRETDB_VERSION}`);
 }
 
-async function goAvailable(): Promise<boolean> {
+async function goAvailable(env: NodeJS.ProcessEnv): Promise<boolean> {
   try {
-    await execFileAsync('go', ['version']);
+    await execFileAsync('go', ['version'], { env });
     return true;
   } catch {
     return false;
@@ -69,9 +69,11 @@ async function goAvailable(): Promise<boolean> {
 export async function ensureFerretdb(
   logger: ProgressLogger,
   binary = ferretdbBinaryPath(),
+  /** The environment Go runs in (its PATH finds `go`); tests pass one without Go. */
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
   if (existsSync(binary)) return binary;
-  if (!(await goAvailable())) {
+  if (!(await goAvailable(env))) {
     throw new EmbeddedDatabaseError(
       'No MONGODB_URI is set and Go is not installed: set MONGODB_URI=mongodb://host:27017/replybot, or install Go (https://go.dev/dl/) so ReplyBot can build its embedded database.',
     );
@@ -86,6 +88,7 @@ export async function ensureFerretdb(
       ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`],
       {
         cwd: scratch,
+        env,
         maxBuffer: 1 << 20,
       },
     );
@@ -102,7 +105,7 @@ export async function ensureFerretdb(
     await execFileAsync('go', ['build', '-trimpath', '-o', partial, './cmd/ferretdb'], {
       cwd: source,
       maxBuffer: 16 << 20,
-      env: { ...process.env, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
+      env: { ...env, CGO_ENABLED: env.CGO_ENABLED ?? '0' },
     });
     renameSync(partial, binary); // atomic: a concurrent start sees either no binary or a whole one
     logger.info('embedded database built', { binary });
@@ -199,9 +202,16 @@ export class EmbeddedDatabase {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    // Whatever ends this process (an exception, process.exit from a watchdog), the database goes
+    // with it: an 'exit' listener may only do synchronous work, and kill() is synchronous.
+    const killOnExit = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
     let exited = false;
     child.once('exit', (code, signal) => {
       exited = true;
+      process.removeListener('exit', killOnExit);
       if (this.child === child) {
         this.child = null;
         this.options.logger.warn('embedded database exited', { code, signal });
@@ -227,14 +237,17 @@ export class EmbeddedDatabase {
     );
   }
 
-  /** Stops the process: SIGTERM, then SIGKILL if it has not exited within 5 s. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the process: SIGTERM, then SIGKILL if it has not exited within `killAfterMs` (2 s by
+   * default, so a graceful shutdown stays inside its 10 s).
+   */
+  async stop(killAfterMs = 2000): Promise<void> {
     const child = this.child;
     if (!child) return;
     this.child = null;
     if (child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       child.once('exit', () => {
         clearTimeout(timer);
         resolve();

@@ -1,6 +1,26 @@
 import net from 'node:net';
+import request from 'supertest';
 import { freshDatabaseUri } from '../support/db';
-import { spawnServer } from '../support/process';
+import {
+  acceptsConnections,
+  embeddedDatabasePort,
+  processesMentioning,
+  spawnServer,
+} from '../support/process';
+
+/** Opens a request whose body is still arriving: headers and the first bytes only. */
+async function openRequestInFlight(port: number, body: string) {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  let response = '';
+  socket.on('data', (d) => (response += d.toString()));
+  socket.write(
+    `POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+  );
+  socket.write(body.slice(0, 5));
+  await new Promise((r) => setTimeout(r, 200));
+  return { socket, response: () => response };
+}
 
 describe('the server process', () => {
   it('refuses to start in production without its required settings, naming each, exit code 1', async () => {
@@ -43,27 +63,22 @@ describe('the server process', () => {
     const port = await proc.listening;
 
     // A request whose body is still arriving when the signal comes.
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
-    let response = '';
-    socket.on('data', (d) => (response += d.toString()));
     const body = JSON.stringify({ hello: 'world' });
-    socket.write(
-      `POST /no-such-route HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
-    );
-    socket.write(body.slice(0, 5));
-    await new Promise((r) => setTimeout(r, 200));
+    const inFlight = await openRequestInFlight(port, body);
 
     const signalledAt = Date.now();
     proc.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
-    socket.write(body.slice(5));
+    // It stops accepting first: a new connection is refused while the old request is still open.
+    expect(await acceptsConnections(port)).toBe(false);
+    inFlight.socket.write(body.slice(5));
+    const response = inFlight.response;
 
     const { code } = await proc.exited;
     expect(code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
-    expect(response).toMatch(/^HTTP\/1\.1 404/);
-    expect(response).toContain('"code":"not_found"');
+    expect(response()).toMatch(/^HTTP\/1\.1 404/);
+    expect(response()).toContain('"code":"not_found"');
     // New connections are refused once it has stopped.
     await expect(
       new Promise((resolve, reject) =>
@@ -94,4 +109,49 @@ describe('the server process', () => {
     proc.child.kill('SIGTERM');
     await proc.exited;
   }, 20_000);
+
+  describe('with the embedded database (no MONGODB_URI)', () => {
+    const env = { PORT: '0', ADMIN_USERS: 'ops:pw', SCHEDULER: 'off', WATCH_RULES: 'false' };
+
+    it('serves /health with the database up; on SIGTERM, even with a stuck request, exits 0 within 10 s and stops FerretDB', async () => {
+      const proc = spawnServer(env);
+      const port = await proc.listening;
+      const dbPort = embeddedDatabasePort(proc.output());
+      expect(dbPort).not.toBeNull();
+      expect(await acceptsConnections(dbPort!)).toBe(true);
+
+      const health = await request(`http://127.0.0.1:${port}`).get('/health').expect(200);
+      expect(health.body).toMatchObject({ status: 'ok', db: 'up' });
+
+      // A client that never sends the rest of its body cannot hold the shutdown past 10 s.
+      const stuck = await openRequestInFlight(port, JSON.stringify({ never: 'finished' }));
+      const signalledAt = Date.now();
+      proc.child.kill('SIGTERM');
+      const { code } = await proc.exited;
+      expect(code).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(10_000);
+      stuck.socket.destroy();
+
+      expect(await acceptsConnections(dbPort!)).toBe(false);
+      expect(processesMentioning(proc.dir)).toEqual([]);
+    }, 25_000);
+
+    it('exits 1 when its port is taken and leaves no FerretDB process behind', async () => {
+      const taken = net.createServer();
+      await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+      const takenPort = (taken.address() as net.AddressInfo).port;
+      try {
+        const proc = spawnServer({ ...env, PORT: String(takenPort) });
+        const { code } = await proc.exited;
+        expect(code).toBe(1);
+        expect(proc.output()).toMatch(/EADDRINUSE/);
+        const dbPort = embeddedDatabasePort(proc.output());
+        expect(dbPort).not.toBeNull(); // it did start, so it had to be stopped
+        expect(await acceptsConnections(dbPort!)).toBe(false);
+        expect(processesMentioning(proc.dir)).toEqual([]);
+      } finally {
+        await new Promise((r) => taken.close(r));
+      }
+    }, 25_000);
+  });
 });
