@@ -162,7 +162,7 @@ describe('networkErrorCode', () => {
 });
 
 describe('a repeated Idempotency-Key after a failed send', () => {
-  it.each([
+  it.each<[number | null, boolean, string]>([
     [null, true, 'Twilio never answered (network)'],
     [20500, true, 'Twilio failed (5xx)'],
     [20429, true, 'rate limited'],
