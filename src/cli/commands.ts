@@ -16,10 +16,12 @@ export interface Io {
 export const USAGE = `Usage:
   replybot rules check                 validate rules and templates (exit 1 on error)
   replybot rules test                  run every rule's examples (exit 1 on failure)
-  replybot simulate --from +14155550123 [--to +14155550100] [--state STATE] "message"
+  replybot simulate --from +14155550123 [--to +14155550100] [--state STATE] [--messages N] "message"
+                                       --messages: how many messages the contact sent before this
+                                       one (default 0: a new contact, so first_message rules apply)
 Options for all: --rules DIR, --templates DIR, --timezone ZONE (default: RULES_DIR, TEMPLATES_DIR, TIMEZONE or ./rules, ./templates, UTC)`;
 
-const OPTIONS = ['rules', 'templates', 'timezone', 'from', 'to', 'state'] as const;
+const OPTIONS = ['rules', 'templates', 'timezone', 'from', 'to', 'state', 'messages'] as const;
 
 function settings(options: Map<string, string>, env: Io['env']) {
   const timezone = options.get('timezone') ?? env.TIMEZONE ?? 'UTC';
@@ -83,6 +85,9 @@ async function simulate(
   if (!from) throw new UsageError('simulate needs --from +E164');
   if (positionals.length !== 1)
     throw new UsageError('simulate needs the message text as one argument');
+  const messages = options.get('messages') ?? '0';
+  if (!/^\d+$/.test(messages))
+    throw new UsageError('--messages must be a whole number (messages sent before this one)');
   const loaded = await load(options, io);
   if (!loaded.ok) return 1;
   const outcome = evaluate(
@@ -98,7 +103,9 @@ async function simulate(
         state: options.get('state') ?? null,
         vars: {},
         tags: [],
-        messageCount: 1,
+        // A contact we have never heard from, unless --messages says otherwise (as the webhook
+        // would see a first text from --from).
+        messageCount: Number(messages),
         optedOut: false,
         firstSeen: null,
       },

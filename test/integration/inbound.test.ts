@@ -319,6 +319,22 @@ describe('POST /twilio/sms', () => {
       expect(await server.models.Schedule.countDocuments({ to: '+14155550160' })).toBe(0);
     });
 
+    it.each([
+      [{}, 'welcome'],
+      [{ messageCount: 0 }, 'welcome'],
+      [{ messageCount: 2 }, null],
+    ])(
+      'models a new contact unless told the messages sent before (%j → %s)',
+      async (extra, rule) => {
+        const res = await request(server.url)
+          .post('/api/rules/test')
+          .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+          .send({ body: 'hi', ...extra })
+          .expect(200);
+        expect(res.body.rule?.id ?? null).toBe(rule);
+      },
+    );
+
     it('renders reply media URLs with the message and the given vars', async () => {
       const res = await request(server.url)
         .post('/api/rules/test')

@@ -51,7 +51,9 @@ export function ruleRoutes(content: BotContent, clock: Clock): Router {
         state: input.state ?? null,
         vars: input.vars ?? {},
         tags: input.tags ?? [],
-        messageCount: input.messageCount ?? 1,
+        // Messages the contact sent before this one; by default a new contact, as a first text
+        // would be (so a `first_message` rule is reachable).
+        messageCount: input.messageCount ?? 0,
         optedOut: false,
         firstSeen: null,
       },

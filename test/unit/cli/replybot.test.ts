@@ -3,6 +3,9 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../src/cli/commands';
+import { loadBotContent } from '../../../src/content/botContent';
+import type { CompiledRule } from '../../../src/rules';
+import { CONDITION_KEYS } from '../../../src/rules/schema/conditions';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -144,7 +147,74 @@ describe('replybot rules test', () => {
   });
 });
 
+describe('the example rules', () => {
+  it('use every condition and action in enabled rules with examples, so `rules test` covers them', async () => {
+    const loaded = await loadBotContent({
+      rulesDir: path.join(ROOT, 'rules'),
+      templatesDir: path.join(ROOT, 'templates'),
+      timezone: 'UTC',
+    });
+    if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+    const rules = loaded.ruleSet.compiled;
+    expect(rules.filter((r) => r.examples.length === 0).map((r) => r.id)).toEqual([]);
+
+    const tested = rules.filter((r) => r.enabled && r.examples.length > 0);
+    const kinds = new Set<string>();
+    const visit = (group: CompiledRule['conditions']): void => {
+      for (const c of group) {
+        kinds.add(c.kind);
+        if (c.kind === 'any') c.groups.forEach(visit);
+        if (c.kind === 'not') visit(c.group);
+      }
+    };
+    for (const rule of tested) visit(rule.conditions);
+    expect([...kinds].sort()).toEqual([...CONDITION_KEYS].sort());
+
+    const actions = new Set<string>();
+    for (const r of tested) {
+      if (r.reply?.template) actions.add('reply.template');
+      if (r.reply?.text) actions.add('reply.text');
+      if (r.reply?.media.length) actions.add('reply.media');
+      if (Object.keys(r.set).length) actions.add('set');
+      if (r.state !== undefined) actions.add(r.state === null ? 'state: null' : 'state');
+      if (r.tags.add.length) actions.add('tags.add');
+      if (r.tags.remove.length) actions.add('tags.remove');
+      if (r.schedule) actions.add('schedule');
+    }
+    expect([...actions].sort()).toEqual(
+      [
+        'reply.media',
+        'reply.template',
+        'reply.text',
+        'schedule',
+        'set',
+        'state',
+        'state: null',
+        'tags.add',
+        'tags.remove',
+      ].sort(),
+    );
+  });
+});
+
 describe('replybot simulate', () => {
+  it('models a new contact by default, so a first_message rule answers "hi"', async () => {
+    const { code, out } = await run(['simulate', '--from', '+14155550123', 'hi']);
+    expect(code).toBe(0);
+    expect(out[0]).toBe('matched: welcome');
+  });
+
+  it('--messages N models a returning contact', async () => {
+    const { out } = await run(['simulate', '--from', '+14155550123', '--messages', '3', 'hi']);
+    expect(out[0]).toBe('matched: fallback');
+  });
+
+  it('exits 2 for --messages that is not a whole number', async () => {
+    const { code, err } = await run(['simulate', '--from', '+1415550123', '--messages', 'x', 'hi']);
+    expect(code).toBe(2);
+    expect(err[0]).toMatch(/--messages must be a whole number/);
+  });
+
   it('prints the matched rule and the rendered reply', async () => {
     const { code, out } = await run(['simulate', '--from', '+14155550123', 'order 12345']);
     expect(code).toBe(0);
