@@ -86,4 +86,19 @@ describe('threads API', () => {
     const res = await get(path).expect(status);
     expect(res.body.error.code).toBe(code);
   });
+
+  it('has an index for each sort and filter of the thread API', async () => {
+    const keys = async (model: { listIndexes(): Promise<{ key: Record<string, number> }[]> }) =>
+      (await model.listIndexes()).map((index) => JSON.stringify(index.key));
+    expect(await keys(server.models.Thread)).toEqual(
+      expect.arrayContaining([
+        '{"lastMessageAt":-1,"_id":-1}',
+        '{"tags":1,"lastMessageAt":-1,"_id":-1}',
+        '{"optedOut":1,"lastMessageAt":-1,"_id":-1}',
+      ]),
+    );
+    expect(await keys(server.models.Message)).toEqual(
+      expect.arrayContaining(['{"thread":1,"createdAt":-1,"_id":-1}']),
+    );
+  });
 });

@@ -69,8 +69,8 @@ messageSchema.pre('validate', function (next) {
 messageSchema.index({ key: 1 }, { unique: true });
 // Status callbacks find a message by its Twilio SID.
 messageSchema.index({ sid: 1 });
-// A thread's messages, newest first.
-messageSchema.index({ thread: 1, createdAt: -1 });
+// A thread's messages, newest first: the sort of conversations/threads.ts, {createdAt: -1, _id: -1}.
+messageSchema.index({ thread: 1, createdAt: -1, _id: -1 });
 // A schedule's recent runs.
 messageSchema.index({ schedule: 1, createdAt: -1 });
 

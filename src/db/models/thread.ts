@@ -32,9 +32,12 @@ threadSchema.pre('validate', function (next) {
 
 // One thread per (contact, our number); also what MongoDB uses for the admin queries by contact.
 threadSchema.index({ contact: 1, number: 1 }, { unique: true });
-// GET /api/threads: newest first, optionally by tag or opt-out status.
-threadSchema.index({ lastMessageAt: -1 });
-threadSchema.index({ tags: 1 });
+// GET /api/threads sorts by {lastMessageAt: -1, _id: -1} (conversations/threads.ts), unfiltered or
+// filtered by tag or by opt-out status: one index per filter whose order is the sort, so a page
+// is read in order instead of sorted in memory. The tag index also serves tag schedules' recipients.
+threadSchema.index({ lastMessageAt: -1, _id: -1 });
+threadSchema.index({ tags: 1, lastMessageAt: -1, _id: -1 });
+threadSchema.index({ optedOut: 1, lastMessageAt: -1, _id: -1 });
 
 export type ThreadFields = InferSchemaType<typeof threadSchema>;
 export type ThreadDoc = ThreadFields & { _id: string; createdAt: Date; updatedAt: Date };
