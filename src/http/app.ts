@@ -1,5 +1,5 @@
 // The express application: middleware in order, the routes, and the error handler last.
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import type { HttpContext } from './context';
@@ -32,12 +32,16 @@ export function createApp(ctx: HttpContext): Express {
     limit: ctx.config.bodyLimit,
     parameterLimit: 200,
   });
+  // Forms are parsed on the webhook routes only (the signature covers the parsed fields), so no
+  // other route, least of all the admin API before its credentials are checked, reads one.
+  const parseAndVerify: RequestHandler = (req, res, next) => {
+    form(req, res, (err?: unknown) => (err ? next(err) : verify(req, res, next)));
+  };
   app.use(
-    form,
     twilioWebhookRoutes({
       inbound: ctx.inbound,
       status: ctx.status,
-      verify,
+      verify: parseAndVerify,
       observe: (route, seconds) => ctx.metrics.webhookObserved(route, seconds),
     }),
   );

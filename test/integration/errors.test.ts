@@ -57,6 +57,26 @@ describe('error responses', () => {
     expect(res.body.error.code).toBe('unauthorized');
   });
 
+  it('answers a URL with a broken %-escape with 400 bad_request, not 500', async () => {
+    const res = await request(server.url)
+      .get('/api/threads/%E0%A4%A')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .expect(400);
+    expect(res.body).toEqual({
+      error: { code: 'bad_request', message: 'The URL is not validly percent-encoded' },
+    });
+  });
+
+  it('does not parse form bodies outside the webhooks: an unauthenticated form on /api gets 401', async () => {
+    // Were the form parser app-wide, this body (over BODY_LIMIT) would be read first: 413.
+    const res = await request(server.url)
+      .post('/api/messages')
+      .type('form')
+      .send(`body=${'x'.repeat(5000)}`)
+      .expect(401);
+    expect(res.body.error.code).toBe('unauthorized');
+  });
+
   it('sets helmet security headers', async () => {
     const res = await request(server.url).get('/health');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
