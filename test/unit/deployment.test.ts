@@ -29,7 +29,8 @@ describe('docker-compose.yml', () => {
         volumes?: string[];
         healthcheck?: unknown;
         env_file?: unknown;
-        environment?: Record<string, string>;
+        environment?: Record<string, string | number>;
+        ports?: string[];
         depends_on?: unknown;
       }
     >;
@@ -53,6 +54,46 @@ describe('docker-compose.yml', () => {
     expect(compose.services.app.environment?.MONGODB_URI).toBe('mongodb://mongo:27017/replybot');
     expect(compose.services.app.depends_on).toEqual({ mongo: { condition: 'service_healthy' } });
   });
+
+  it('runs the app in production on port 3000 whatever .env says, and publishes that port', () => {
+    const app = compose.services.app;
+    // `environment:` wins over `env_file:`, so a development .env cannot change these.
+    expect(app.environment?.NODE_ENV).toBe('production');
+    expect(String(app.environment?.PORT)).toBe('3000');
+    expect(app.ports).toHaveLength(1);
+    const [, hostPort, containerPort] = /^(.+):(\d+)$/.exec(app.ports![0]) ?? [];
+    expect(containerPort).toBe('3000');
+    expect(hostPort).toBe('${PORT:-3000}'); // the host side follows PORT, 3000 by default
+  });
+
+  it('keeps the app data and the database in declared named volumes', () => {
+    expect(compose.services.app.volumes).toContain('app-data:/app/data');
+    expect(compose.services.app.environment?.DATA_DIR).toBe('/app/data');
+    const named = Object.values(compose.services)
+      .flatMap((service) => service.volumes ?? [])
+      .map((volume) => volume.split(':')[0])
+      .filter((source) => !source.startsWith('.') && !source.startsWith('/'));
+    expect(named.sort()).toEqual(['app-data', 'mongo-data']);
+    expect(Object.keys(compose.volumes).sort()).toEqual(named.sort());
+  });
+});
+
+describe('.env.example', () => {
+  it('sets no NODE_ENV, so copying it to .env cannot push Docker out of production', () => {
+    expect(read('.env.example')).not.toMatch(/^NODE_ENV=/m);
+  });
+});
+
+describe('CI', () => {
+  it.each(['.ci/run', '.github/workflows/ci.yml'])(
+    '%s type-checks (sources and tests), lints and tests',
+    (file) => {
+      const text = read(file);
+      for (const script of ['typecheck', 'lint']) expect(text).toContain(`npm run ${script}`);
+      expect(text).toContain('npm test');
+      expect(pkg.scripts.typecheck).toBe('tsc -p tsconfig.json --noEmit');
+    },
+  );
 });
 
 describe('Dockerfile', () => {
