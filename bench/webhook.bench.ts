@@ -4,6 +4,7 @@
 import autocannon from 'autocannon';
 import twilio from 'twilio';
 import { benchDatabase, startChild, type ChildServer } from './support/environment';
+const { buildIfNeeded } = require('../scripts/build-if-needed.js') as { buildIfNeeded: () => void };
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -95,9 +96,11 @@ function row(name: string, r: LoadResult): string {
   return `${name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   non-2xx ${r.non2xx}  errors ${r.errors}`;
 }
 
+/** The server as `npm start` and the Docker image run it: compiled, with plain node. */
 export async function startRealServer(uri: string, nodeArgs: string[] = []): Promise<ChildServer> {
+  buildIfNeeded();
   return startChild(
-    'src/main.ts',
+    'dist/src/main.js',
     {
       NODE_ENV: 'production',
       MONGODB_URI: uri,
@@ -158,7 +161,7 @@ export async function runWebhookBench(): Promise<void> {
     console.log(
       `webhook benchmark: ${CONNECTIONS} connections, ${DURATION_S} s each, ${CONTACTS} contacts; database: ${db.label}`,
     );
-    const bare = await startChild('bench/support/bareServer.ts', {});
+    const bare = await startChild('bench/support/bareServer.js', {});
     await load(bare.port, { durationS: 2 }); // warm-up
     const ceiling = await load(bare.port);
     const bareRss = bare.rssMb();

@@ -61,7 +61,7 @@ function accepting(port: number): Promise<boolean> {
 }
 
 /**
- * Runs a TypeScript entry point (through tsx) on a free port (given as PORT) and waits until it
+ * Runs an entry point (TypeScript through tsx, JavaScript as it is) on a free port (given as PORT) and waits until it
  * accepts connections; a script that ignores PORT may print `{"message":"listening","port":N}`.
  */
 export async function startChild(
@@ -73,7 +73,9 @@ export async function startChild(
   env = { PORT: String(chosen), ...env };
   // `node --import tsx` (not the tsx CLI, which runs a second process): the pid measured and
   // profiled is the server itself.
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  // Compiled JavaScript runs as in production, with plain node; TypeScript through tsx.
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

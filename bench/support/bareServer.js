@@ -1,6 +1,7 @@
 // The ceiling for the webhook benchmark: express parsing the same form and answering a static TwiML
-// document, with no signature check, rules or database.
-import express from 'express';
+// document, with no signature check, rules or database. Plain JavaScript, so it runs with plain
+// node exactly as the compiled server does (no loader in either process's memory or CPU figures).
+const express = require('express');
 
 const TWIML =
   '<?xml version="1.0" encoding="UTF-8"?><Response><Message>We are open 7am-7pm.</Message></Response>';
@@ -12,7 +13,7 @@ app.post('/twilio/sms', (_req, res) => {
 });
 const server = app.listen(0, '127.0.0.1', () => {
   process.stdout.write(
-    `${JSON.stringify({ message: 'listening', port: (server.address() as { port: number }).port })}\n`,
+    `${JSON.stringify({ message: 'listening', port: server.address().port })}\n`,
   );
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
