@@ -123,6 +123,15 @@ export interface SoakResult {
   seconds: number;
   /** RSS in MB, sampled every SOAK_SAMPLE_MS from the start of the soak. */
   samples: number[];
+  /** V8 heap in use at the start and at the end, in MB (from /metrics). */
+  heapUsedMb: [number, number];
+}
+
+/** The server's V8 heap in use, in MB, as its /metrics reports it. */
+async function heapUsedMb(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  return m ? Number(m[1]) / 2 ** 20 : NaN;
 }
 
 const SOAK_SAMPLE_MS = 30_000;
@@ -133,6 +142,7 @@ const SOAK_SAMPLE_MS = 30_000;
  */
 export async function soak(server: ChildServer, messages: number): Promise<SoakResult> {
   const samples = [server.rssMb()];
+  const heapBefore = await heapUsedMb(server.port);
   const timer = setInterval(() => samples.push(server.rssMb()), SOAK_SAMPLE_MS);
   const started = Date.now();
   try {
@@ -141,7 +151,13 @@ export async function soak(server: ChildServer, messages: number): Promise<SoakR
     clearInterval(timer);
   }
   samples.push(server.rssMb());
-  return { messages, seconds: (Date.now() - started) / 1000, samples };
+  const heapAfter = await heapUsedMb(server.port);
+  return {
+    messages,
+    seconds: (Date.now() - started) / 1000,
+    samples,
+    heapUsedMb: [heapBefore, heapAfter],
+  };
 }
 
 function soakRow(r: SoakResult, baselineMb: number): string {
@@ -150,7 +166,8 @@ function soakRow(r: SoakResult, baselineMb: number): string {
   const mb = (n: number) => `${n.toFixed(0)} MB`;
   return [
     `memory: ${r.messages} webhook messages in ${r.seconds.toFixed(0)} s; server RSS ${mb(r.samples[0])} at start, ${mb(mid)} at half-time, ${mb(end)} at the end, peak ${mb(Math.max(...r.samples))} (target < 150 MB)`,
-    `        growth over the second half: ${(end - mid).toFixed(1)} MB; same-run baseline: bare express RSS ${mb(baselineMb)} after its load`,
+    `        growth over the second half: ${(end - mid).toFixed(1)} MB; V8 heap in use ${mb(r.heapUsedMb[0])} at start, ${mb(r.heapUsedMb[1])} at the end`,
+    `        same-run baseline: bare express RSS ${mb(baselineMb)} after its load`,
     `        samples every ${SOAK_SAMPLE_MS / 1000} s: ${r.samples.map((n) => n.toFixed(0)).join(' ')}`,
   ].join('\n');
 }
