@@ -189,7 +189,10 @@ export const RuleTestRequest = z
     state: z.string().max(200).nullable().optional(),
     vars: z.record(z.string(), z.unknown()).optional(),
     tags: z.array(z.string().max(100)).max(100).optional(),
-    messageCount: z.number().int().min(0).optional(),
+    messageCount: z.number().int().min(0).optional().openapi({
+      description:
+        'Messages the contact sent before this one; default 0, a new contact (so `first_message` holds).',
+    }),
     media: MediaUrls.optional(),
   })
   .strict()
