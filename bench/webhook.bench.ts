@@ -130,7 +130,7 @@ export interface SoakResult {
 /** The server's V8 heap in use, in MB, as its /metrics reports it. */
 async function heapUsedMb(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  const m = /^replybot_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
   return m ? Number(m[1]) / 2 ** 20 : NaN;
 }
 
