@@ -27,14 +27,35 @@ export function normalizeCron(pattern: string): string {
   return pattern.trim().split(/\s+/).join(' ');
 }
 
+/** node-cron's matcher for one expression; ScheduledTask keeps it, but node-cron does not export it. */
+interface TimeMatcher {
+  getNextMatch(date: Date): Date;
+}
+
 /**
- * The next `count` fire times after now, as node-cron computes them (the same matcher that fires
- * the tasks). node-cron reads the system clock here, not our injected clock.
+ * The next `count` fire times after `after`, as node-cron computes them (the same matcher that
+ * fires the tasks, DST included). The time is passed in: node-cron's own getNextRuns reads the
+ * system clock, so we walk its matcher from our clock instead.
  */
-export function upcomingRuns(pattern: string, timezone: string, count: number): Date[] {
+export function upcomingRuns(
+  pattern: string,
+  timezone: string,
+  count: number,
+  after: Date,
+): Date[] {
   const task = cron.createTask(pattern, () => undefined, { timezone });
   try {
-    return task.getNextRuns(count);
+    const matcher = (task as unknown as { timeMatcher?: TimeMatcher }).timeMatcher;
+    // Pinned by test/unit/scheduler/cronSpec.test.ts: an upgrade that moves the field fails there.
+    if (typeof matcher?.getNextMatch !== 'function')
+      throw new Error('node-cron no longer exposes ScheduledTask.timeMatcher');
+    const runs: Date[] = [];
+    let from = after;
+    for (let i = 0; i < count; i++) {
+      from = matcher.getNextMatch(from);
+      runs.push(from);
+    }
+    return runs;
   } finally {
     void task.destroy();
   }

@@ -159,7 +159,7 @@ export class FireRunner {
 
   private async noteRecurringFire(schedule: ScheduleDoc, fireAt: Date): Promise<void> {
     if (!schedule.cron) return;
-    const [next] = upcomingRuns(schedule.cron, schedule.timezone, 1);
+    const [next] = upcomingRuns(schedule.cron, schedule.timezone, 1, this.d.clock.now());
     // $max: fires may finish out of order; lastRunAt only moves forward.
     await this.d.Schedule.updateOne(
       { _id: schedule._id, status: 'active' },

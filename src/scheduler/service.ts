@@ -69,7 +69,7 @@ export class ScheduleService {
     const created = await this.d.models.Schedule.create({
       ...fields,
       status: fields.enabled ? 'active' : 'paused',
-      nextRunAt: nextRunAt(fields),
+      nextRunAt: nextRunAt(fields, this.d.clock.now()),
       source: 'api',
       revision: 0,
     });
@@ -103,7 +103,7 @@ export class ScheduleService {
     const counts = await this.messageCounts(schedule._id, runs);
     const upcoming =
       schedule.cron && schedule.status === 'active'
-        ? upcomingRuns(schedule.cron, schedule.timezone, 5)
+        ? upcomingRuns(schedule.cron, schedule.timezone, 5, this.d.clock.now())
         : [];
     return {
       ...toScheduleView(schedule),
@@ -147,7 +147,7 @@ export class ScheduleService {
       sendAtChanged: change.sendAt !== undefined || (change.enabled === true && !current.enabled),
     });
     set.status = next.enabled ? 'active' : 'paused';
-    set.nextRunAt = nextRunAt(next);
+    set.nextRunAt = nextRunAt(next, this.d.clock.now());
     // Only if nobody changed or claimed it since we read it (a one-off may be claimed any moment).
     const updated = await this.d.models.Schedule.findOneAndUpdate(
       { _id: current._id, revision: current.revision, status: String(current.status) },
@@ -244,8 +244,11 @@ function recipientFields(to: RecipientsInput): { to: string[]; tag: string | nul
 }
 
 /** One-off: its sendAt (what the claim polls on). Recurring: the next fire, for display. */
-function nextRunAt(s: Pick<ScheduleDoc, 'sendAt' | 'cron' | 'timezone' | 'enabled'>): Date | null {
+function nextRunAt(
+  s: Pick<ScheduleDoc, 'sendAt' | 'cron' | 'timezone' | 'enabled'>,
+  now: Date,
+): Date | null {
   if (!s.enabled) return s.sendAt ?? null;
-  if (s.cron) return upcomingRuns(s.cron, s.timezone, 1)[0] ?? null;
+  if (s.cron) return upcomingRuns(s.cron, s.timezone, 1, now)[0] ?? null;
   return s.sendAt ?? null;
 }

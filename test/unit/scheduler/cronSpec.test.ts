@@ -30,19 +30,13 @@ describe('cronProblem', () => {
 });
 
 describe('upcomingRuns across daylight-saving changes', () => {
-  afterEach(() => jest.useRealTimers());
-
-  const from = (iso: string) =>
-    jest.useFakeTimers({
-      now: new Date(iso),
-      doNotFake: ['setTimeout', 'setInterval', 'setImmediate', 'nextTick'],
-    });
   const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 
   it('a daily 09:00 America/New_York fires at 09:00 local on both sides of spring-forward', () => {
     // DST starts Sunday 2024-03-10 at 02:00 EST (UTC-5) → 03:00 EDT (UTC-4).
-    from('2024-03-08T15:00:00Z');
-    expect(iso(upcomingRuns('0 9 * * *', 'America/New_York', 4))).toEqual([
+    expect(
+      iso(upcomingRuns('0 9 * * *', 'America/New_York', 4, new Date('2024-03-08T15:00:00Z'))),
+    ).toEqual([
       '2024-03-09T14:00:00.000Z', // Saturday, EST
       '2024-03-10T13:00:00.000Z', // Sunday, EDT: one hour earlier in UTC
       '2024-03-11T13:00:00.000Z',
@@ -52,8 +46,9 @@ describe('upcomingRuns across daylight-saving changes', () => {
 
   it('a daily 09:00 America/New_York fires at 09:00 local on both sides of fall-back', () => {
     // DST ends Sunday 2024-11-03 at 02:00 EDT → 01:00 EST.
-    from('2024-11-01T15:00:00Z');
-    expect(iso(upcomingRuns('0 9 * * *', 'America/New_York', 3))).toEqual([
+    expect(
+      iso(upcomingRuns('0 9 * * *', 'America/New_York', 3, new Date('2024-11-01T15:00:00Z'))),
+    ).toEqual([
       '2024-11-02T13:00:00.000Z', // EDT
       '2024-11-03T14:00:00.000Z', // EST
       '2024-11-04T14:00:00.000Z',
@@ -61,22 +56,23 @@ describe('upcomingRuns across daylight-saving changes', () => {
   });
 
   it('a wall time that spring-forward skips (02:30) does not fire that day (node-cron)', () => {
-    from('2024-03-09T12:00:00Z');
-    expect(iso(upcomingRuns('30 2 * * *', 'America/New_York', 2))).toEqual([
+    expect(
+      iso(upcomingRuns('30 2 * * *', 'America/New_York', 2, new Date('2024-03-09T12:00:00Z'))),
+    ).toEqual([
       '2024-03-11T06:30:00.000Z', // 2024-03-10 02:30 never happens in New York
       '2024-03-12T06:30:00.000Z',
     ]);
   });
 
   it('the repeated hour of fall-back fires once', () => {
-    from('2024-11-02T12:00:00Z');
-    const runs = iso(upcomingRuns('30 1 * * *', 'America/New_York', 2));
+    const runs = iso(
+      upcomingRuns('30 1 * * *', 'America/New_York', 2, new Date('2024-11-02T12:00:00Z')),
+    );
     expect(runs).toEqual(['2024-11-03T05:30:00.000Z', '2024-11-04T06:30:00.000Z']);
   });
 
   it('the same schedule in UTC does not move', () => {
-    from('2024-03-08T15:00:00Z');
-    expect(iso(upcomingRuns('0 9 * * *', 'UTC', 3))).toEqual([
+    expect(iso(upcomingRuns('0 9 * * *', 'UTC', 3, new Date('2024-03-08T15:00:00Z')))).toEqual([
       '2024-03-09T09:00:00.000Z',
       '2024-03-10T09:00:00.000Z',
       '2024-03-11T09:00:00.000Z',
@@ -84,11 +80,18 @@ describe('upcomingRuns across daylight-saving changes', () => {
   });
 
   it('a 6-field expression fires on seconds', () => {
-    from('2024-01-01T00:00:00.500Z');
-    expect(iso(upcomingRuns('*/20 * * * * *', 'UTC', 3))).toEqual([
-      '2024-01-01T00:00:20.000Z',
-      '2024-01-01T00:00:40.000Z',
-      '2024-01-01T00:01:00.000Z',
+    expect(
+      iso(upcomingRuns('*/20 * * * * *', 'UTC', 3, new Date('2024-01-01T00:00:00.500Z'))),
+    ).toEqual(['2024-01-01T00:00:20.000Z', '2024-01-01T00:00:40.000Z', '2024-01-01T00:01:00.000Z']);
+  });
+});
+
+describe('upcomingRuns reads the time it is given, not the system clock', () => {
+  it('counts from the given instant, years away from now', () => {
+    const runs = upcomingRuns('0 12 1 * *', 'UTC', 2, new Date('2001-01-15T00:00:00Z'));
+    expect(runs.map((d) => d.toISOString())).toEqual([
+      '2001-02-01T12:00:00.000Z',
+      '2001-03-01T12:00:00.000Z',
     ]);
   });
 });
