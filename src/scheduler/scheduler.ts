@@ -148,6 +148,14 @@ export class Scheduler {
     });
   }
 
+  /**
+   * How many node-cron tasks this instance has armed: one per active recurring schedule it knows
+   * of. Read-only; lets operators and tests see that a schedule changed elsewhere was picked up.
+   */
+  get armedCronTasks(): number {
+    return this.cronTasks.size;
+  }
+
   /** A schedule changed on this instance: pick it up now rather than at the next poll. */
   refresh(schedule?: string): void {
     if (schedule) this.runner.poke(schedule);

@@ -1,0 +1,91 @@
+// Instances learn what another instance did: an API-only instance (SCHEDULER=off) takes the
+// changes, a scheduler instance on the same database sends. Real node-cron, real seconds.
+import type { MessageDoc } from '../../../src/db/models/message';
+import { freshDatabaseUri } from '../../support/db';
+import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
+import { startTestServer, type TestServer } from '../../support/server';
+import { admin, phone, startSchedulingServer, twilioEnv, waitFor } from './helpers';
+
+jest.setTimeout(30_000);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a schedule changed on one instance, sent by another', () => {
+  let fake: FakeTwilio;
+  let uri: string;
+  let apiOnly: TestServer;
+  let sender: TestServer | null = null;
+
+  beforeEach(async () => {
+    fake = await startFakeTwilio();
+    uri = freshDatabaseUri('instances');
+    apiOnly = await startTestServer({ ...twilioEnv(fake.url, fake), MONGODB_URI: uri });
+    expect(apiOnly.scheduler).toBeNull();
+  });
+  afterEach(async () => {
+    await sender?.close();
+    sender = null;
+    await apiOnly.stop(); // drops the shared database
+    await fake.close();
+  });
+
+  const startSender = async () => {
+    sender = await startSchedulingServer(fake, { env: { MONGODB_URI: uri } });
+    return sender;
+  };
+  const bodiesSent = () => fake.requests.filter((r) => r.status === 201).map((r) => r.body);
+
+  it('picks up a cron schedule created, changed and canceled on the API-only instance', async () => {
+    const b = await startSender();
+    const api = admin(apiOnly.url);
+    expect(b.scheduler!.armedCronTasks).toBe(0);
+
+    // Created on A: B arms a task and sends within ~3 s.
+    const created = await api
+      .post('/api/schedules', { to: phone(1), body: 'first', cron: '* * * * * *' })
+      .expect(201);
+    const id = created.body.id as string;
+    await waitFor(() => bodiesSent().includes('first'), 3000, 'B to send the new schedule');
+    expect(b.scheduler!.armedCronTasks).toBe(1);
+
+    // Body changed on A: the next fires on B carry it.
+    await api.patch(`/api/schedules/${id}`, { body: 'second' }).expect(200);
+    await waitFor(() => bodiesSent().includes('second'), 3000, 'B to send the new body');
+
+    // Cron changed on A to even seconds only: B rebuilds its task and follows it.
+    await api.patch(`/api/schedules/${id}`, { cron: '*/2 * * * * *', body: 'third' }).expect(200);
+    await waitFor(() => bodiesSent().includes('third'), 4000, 'B to send on the new cron');
+    await sleep(3000);
+    const third = await b.models.Message.find({ schedule: id, body: 'third' }).lean<MessageDoc[]>();
+    expect(third.length).toBeGreaterThanOrEqual(2);
+    expect(third.map((m) => (m.fireAt!.getTime() / 1000) % 2)).toEqual(third.map(() => 0));
+    expect(b.scheduler!.armedCronTasks).toBe(1);
+
+    // Canceled on A: B stops the task itself (not merely refuses its slots), and nothing more goes out.
+    await api.delete(`/api/schedules/${id}`).expect(200);
+    await waitFor(() => b.scheduler!.armedCronTasks === 0, 3000, 'B to stop the task');
+    await sleep(500); // a fire claimed just before the cancel may finish
+    const sent = fake.requests.length;
+    await sleep(2500);
+    expect(fake.requests.length).toBe(sent);
+  });
+
+  it('a recurring schedule stored while no scheduler ran skips the missed slots', async () => {
+    const created = await admin(apiOnly.url)
+      .post('/api/schedules', { to: phone(2), body: 'tick', cron: '* * * * * *' })
+      .expect(201);
+    await sleep(3000); // three slots pass with no instance to send them
+
+    const startedAt = Date.now();
+    const b = await startSender();
+    await waitFor(() => fake.requests.length >= 2, 4000, 'the first fires after start');
+    await b.scheduler!.idle();
+
+    const messages = await b.models.Message.find({ schedule: created.body.id }).lean<
+      MessageDoc[]
+    >();
+    const fires = messages.map((m) => m.fireAt!.getTime());
+    expect(fires.length).toBeGreaterThanOrEqual(2);
+    // No back-filled burst: every fire is a slot at or after the instance started.
+    expect(fires.filter((t) => t < startedAt)).toEqual([]);
+  });
+});
