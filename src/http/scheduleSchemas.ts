@@ -2,6 +2,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { SCHEDULE_STATUSES } from '../db/models/schedule';
+import { RUN_STATUSES } from '../db/models/scheduleRun';
 import { isE164 } from '../outbound/messages';
 import { cronProblem, isValidTimezone } from '../scheduler/cronSpec';
 import type { OpenApiAdd, OpenApiHelpers } from './openapi';
@@ -160,7 +161,7 @@ export const Schedule = z
 export const ScheduleRun = z
   .object({
     fireAt: DateTime,
-    status: z.enum(['running', 'done', 'canceled', 'missed', 'failed']),
+    status: z.enum(RUN_STATUSES),
     owner: z.string().openapi({ description: 'The instance that sends (or sent) this fire' }),
     startedAt: DateTime,
     finishedAt: DateTime.nullable(),

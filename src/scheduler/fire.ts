@@ -1,7 +1,7 @@
 // Carrying out one claimed fire: renew the lease while fanning out, then record how it ended.
 import type { Clock } from '../clock';
 import type { ScheduleDoc, ScheduleModel } from '../db/models/schedule';
-import type { ScheduleRunDoc } from '../db/models/scheduleRun';
+import type { RunStatus, ScheduleRunDoc } from '../db/models/scheduleRun';
 import { upcomingRuns } from './cronSpec';
 import { fanOut, type FanOutDeps } from './fanout';
 import type { RunLedger } from './runs';
@@ -21,7 +21,7 @@ export interface FireRunnerDeps extends FanOutDeps {
   hasTemplate(name: string): boolean;
   /** How often the owner renews its lease (well inside the lease). */
   heartbeatMs: number;
-  /** How often a fan-out looks whether its schedule was canceled on another instance. */
+  /** How often a fan-out looks whether its schedule was canceled or paused on another instance. */
   cancelCheckMs: number;
   /** Attempts that end in an unexpected error before a fire is given up as `failed`. */
   maxFailures: number;
@@ -30,13 +30,13 @@ export interface FireRunnerDeps extends FanOutDeps {
 }
 
 /**
- * done / canceled / failed: the run is finished. released: handed back unfinished (shutdown or an
+ * done / canceled / paused / failed: the run is finished. released: handed back unfinished (shutdown or an
  * error), for any instance to resume. lost: another instance took it over.
  */
-export type FireResult = 'done' | 'canceled' | 'failed' | 'released' | 'lost';
+export type FireResult = 'done' | 'canceled' | 'paused' | 'failed' | 'released' | 'lost';
 
 /** A finished one-off's schedule status follows its run. */
-type OneOffEnd = 'done' | 'failed' | 'missed' | 'canceled';
+type OneOffEnd = Exclude<RunStatus, 'running'>;
 
 export class FireRunner {
   /** Per schedule, the cancel checks of its fan-outs under way: poked when the schedule changes here. */
@@ -65,6 +65,12 @@ export class FireRunner {
       await ledger.finish(run, 'canceled');
       return 'canceled';
     }
+    // Paused after the slot was claimed (or while a resumed fire waited): a paused schedule sends nothing.
+    if (schedule.status === 'paused') {
+      await ledger.finish(run, 'paused');
+      logger.info('scheduled fire not sent: schedule paused', meta);
+      return 'paused';
+    }
     if (schedule.template && !this.d.hasTemplate(schedule.template)) {
       const error = `no template named "${schedule.template}"`;
       await ledger.finish(run, 'failed', error);
@@ -74,12 +80,20 @@ export class FireRunner {
     }
 
     let lost = false;
+    // `canceled` stops the fan-out when an admin canceled or paused the schedule; `haltedAs` says which.
     let canceled = false;
+    let haltedAs: 'canceled' | 'paused' = 'canceled';
     const checkCanceled = async () => {
       const current = await this.d.Schedule.findById(run.schedule, { status: 1 }).lean<{
         status: string;
       }>();
-      if (!current || current.status === 'canceled') canceled = true;
+      if (!current || current.status === 'canceled') {
+        canceled = true;
+        haltedAs = 'canceled';
+      } else if (current.status === 'paused' && !canceled) {
+        canceled = true;
+        haltedAs = 'paused';
+      }
     };
     const id = String(run.schedule);
     const watch = () => void checkCanceled().catch(() => undefined);
@@ -121,9 +135,11 @@ export class FireRunner {
         return 'lost';
       }
       if (canceled) {
-        await ledger.finish(run, 'canceled');
-        logger.info('scheduled fire canceled', { ...meta, ...counts });
-        return 'canceled';
+        // Recipients not reached yet get no message and no record; the fire is not resumed if
+        // the schedule is enabled again (a recurring schedule goes on with its next fire).
+        await ledger.finish(run, haltedAs);
+        logger.info(`scheduled fire ${haltedAs}`, { ...meta, ...counts });
+        return haltedAs;
       }
       await ledger.release(run);
       return 'released';

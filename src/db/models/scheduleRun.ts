@@ -3,11 +3,12 @@ import { Schema, type Connection, type InferSchemaType, type Model, type Types }
 
 /**
  * running: an instance owns the fire and is sending (or died doing so: see leaseUntil); done: every
- * recipient has a send record; canceled: the schedule was canceled during the fan-out; missed:
+ * recipient has a send record; canceled / paused: the schedule was canceled / paused before or
+ * during the fan-out (recipients not reached have no record and are not sent later); missed:
  * found abandoned more than MISSED_GRACE after its owner's lease ran out; failed: could not be sent
  * at all (unknown template) or failed repeatedly.
  */
-export const RUN_STATUSES = ['running', 'done', 'canceled', 'missed', 'failed'] as const;
+export const RUN_STATUSES = ['running', 'done', 'canceled', 'paused', 'missed', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const scheduleRunSchema = new Schema(
