@@ -62,14 +62,11 @@ describe('three instances sharing one database', () => {
       const { Message } = bindModels(conn);
       const cronMessages = await Message.find({ schedule: cron.body.id }).lean<MessageDoc[]>();
       const slots = cronMessages.map((m) => m.fireAt!.getTime()).sort((a, b) => a - b);
-      expect(new Set(slots).size).toBe(slots.length); // no slot twice
       expect(slots.length).toBeGreaterThanOrEqual(8); // ~10 s of slots
       expect(slots.every((t, i) => i === 0 || t - slots[i - 1] === 1000)).toBe(true); // none left out
-      expect(sends.get(phone(1))).toBe(slots.length); // and Twilio saw exactly those
-      const owners = await conn
-        .collection('schedule_runs')
-        .distinct('owner', { schedule: new mongoose.Types.ObjectId(String(cron.body.id)) });
-      expect(owners.length).toBeGreaterThanOrEqual(1);
+      // The count that matters: Twilio got exactly one call per slot, whichever instance won it.
+      // (The unique message key already makes a stored slot unique, so the store alone proves nothing.)
+      expect(sends.get(phone(1))).toBe(slots.length);
     } finally {
       await conn.close();
     }
