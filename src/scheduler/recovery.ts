@@ -75,7 +75,8 @@ export class Recovery {
    */
   private async repairStaleClaims(): Promise<void> {
     const { claims, ledger } = this.d;
-    for (const claim of await claims.staleClaims(ledger.leaseMs, BATCH)) {
+    const staleAfter = ledger.leaseMs + ledger.clockSkewMs;
+    for (const claim of await claims.staleClaims(staleAfter, BATCH)) {
       if (this.d.capacity() <= 0) return;
       const run = claim.sendAt ? await ledger.find(claim._id, claim.sendAt) : null;
       if (run?.status === 'running') continue;

@@ -4,6 +4,10 @@
 // rests on the unique message key. Leases only decide *who* finishes a fire: a lease that runs out
 // while its owner is merely slow lets a second instance resume, and the message keys still keep
 // every recipient to one send.
+//
+// Leases are written by one instance's clock and read by another's: a takeover waits until the
+// lease ended more than `clockSkewMs` ago, so clocks a little apart (NTP keeps them within
+// milliseconds) never take a fire from an owner that is still renewing it.
 import type { Types } from 'mongoose';
 import type { Clock } from '../clock';
 import { isDuplicateKeyError } from '../db/models';
@@ -18,7 +22,14 @@ export class RunLedger {
     /** This instance, as written into `owner`. */
     readonly owner: string,
     readonly leaseMs: number,
+    /** How far apart instances' clocks may be: leases are taken over only this long after they end. */
+    readonly clockSkewMs = 0,
   ) {}
+
+  /** Leases that ended before this (by this instance's clock, less the skew allowance) are over. */
+  private expiredBefore(): Date {
+    return new Date(this.clock.now().getTime() - this.clockSkewMs);
+  }
 
   private leaseEnd(ms = this.leaseMs): Date {
     return new Date(this.clock.now().getTime() + ms);
@@ -53,7 +64,7 @@ export class RunLedger {
    */
   async takeOver(run: Pick<ScheduleRunDoc, '_id'>): Promise<ScheduleRunDoc | null> {
     return this.Run.findOneAndUpdate(
-      { _id: run._id, status: 'running', leaseUntil: { $lt: this.clock.now() } },
+      { _id: run._id, status: 'running', leaseUntil: { $lt: this.expiredBefore() } },
       { $set: { owner: this.owner, leaseUntil: this.leaseEnd() }, $inc: { takeovers: 1 } },
       { new: true },
     ).lean<ScheduleRunDoc>();
@@ -61,7 +72,7 @@ export class RunLedger {
 
   /** Running fires whose owners stopped renewing their lease, oldest first. */
   async expired(limit: number): Promise<ScheduleRunDoc[]> {
-    return this.Run.find({ status: 'running', leaseUntil: { $lt: this.clock.now() } })
+    return this.Run.find({ status: 'running', leaseUntil: { $lt: this.expiredBefore() } })
       .sort({ leaseUntil: 1 })
       .limit(limit)
       .lean<ScheduleRunDoc[]>();

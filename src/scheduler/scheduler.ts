@@ -20,6 +20,11 @@ export interface SchedulerOptions {
   pollMs: number;
   /** How long a fire stays owned without renewal; the owner renews it every leaseMs / 3. */
   leaseMs: number;
+  /**
+   * How far apart instances' clocks may be (they should be NTP-synced): a lease is taken over only
+   * this long after it ended by the reader's clock.
+   */
+  clockSkewMs: number;
   /** Twilio calls in flight at once on this instance, over all fires. */
   sendConcurrency: number;
   /** Fires (one-offs and resumed fires) this instance works on at once. */
@@ -35,6 +40,7 @@ export interface SchedulerOptions {
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   pollMs: 1000,
   leaseMs: 10_000,
+  clockSkewMs: 2000,
   sendConcurrency: 10,
   maxConcurrentRuns: 20,
   batchSize: 100,
@@ -84,6 +90,7 @@ export class Scheduler {
       clock,
       this.instanceId,
       this.options.leaseMs,
+      this.options.clockSkewMs,
     );
     this.claims = new OneOffClaims(models.Schedule, clock, this.instanceId, d.missedGraceMs);
     this.runner = new FireRunner({

@@ -295,7 +295,17 @@ describe('missed fires and fires left by a dead instance', () => {
     await server.scheduler!.tick();
     expect(fake.requests).toHaveLength(0); // the lease still holds
 
+    // The lease ended 1 s ago: within the allowance for clock skew between instances, so the
+    // owner (whose clock may be behind ours) still has it.
     clock.advance(11_000);
+    await server.scheduler!.tick();
+    expect(fake.requests).toHaveLength(0);
+    expect(await Run.findOne({ schedule: schedule._id }).lean()).toMatchObject({
+      owner: 'dead-instance',
+      takeovers: 0,
+    });
+
+    clock.advance(2000); // 3 s past the lease: beyond the 2 s allowance
     await server.scheduler!.tick();
     await server.scheduler!.tick();
     expect(sendsByRecipient(fake)).toEqual(new Map(phones.slice(2).map((p) => [p, 1])));
