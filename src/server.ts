@@ -23,7 +23,7 @@ import { buildTemplateContext } from './templates';
 import { createTwilioTransport, type TwilioTransport } from './outbound/twilioTransport';
 import type { RetryPolicy } from './outbound/retryPolicy';
 import { scheduleRoutes } from './http/routes/schedules';
-import { createScheduling, type Scheduler } from './scheduler';
+import { createScheduling, type Scheduler, type SchedulerOptions } from './scheduler';
 
 export interface ServerHandle {
   url: string;
@@ -44,6 +44,8 @@ export interface StartOptions {
   shutdownGraceMs?: number;
   /** Twilio retry policy (tests shorten the waits). */
   twilioRetry?: RetryPolicy;
+  /** Scheduler timings (tests shorten the waits). */
+  scheduler?: Partial<SchedulerOptions>;
 }
 
 /** The services of one instance, wired together; no HTTP, no timers. */
@@ -192,7 +194,14 @@ async function startInstance(
   });
   started.push(() => resilient.stop());
   await resilient.start();
-  const scheduling = await createScheduling({ config, logger, clock, connection, ...services });
+  const scheduling = await createScheduling({
+    config,
+    logger,
+    clock,
+    connection,
+    ...services,
+    options: options.scheduler,
+  });
   started.push(() => scheduling.scheduler?.stop());
   await scheduling.scheduler?.start();
 

@@ -30,6 +30,13 @@ const STATUS_RANK: Record<string, number> = {
   read: 6,
 };
 
+/** A send that failed on Twilio's side (outage, rate limit, network): its record may be sent again. */
+export function awaitsRetry(
+  message: Pick<MessageDoc, 'status' | 'sid'> & { retryable?: boolean | null },
+): boolean {
+  return message.status === 'failed' && !message.sid && message.retryable === true;
+}
+
 export function statusRank(status: string): number | undefined {
   return STATUS_RANK[status];
 }
@@ -193,7 +200,7 @@ export class ConversationStore {
     return retryBusy(() =>
       this.models.Message.findOneAndUpdate(
         { _id: String(id), status: 'failed', sid: null },
-        { $set: { status: 'sending', errorCode: null, errorMessage: null } },
+        { $set: { status: 'sending', errorCode: null, errorMessage: null, retryable: null } },
         { new: true },
       ).lean<MessageDoc>(),
     );
@@ -207,12 +214,14 @@ export class ConversationStore {
       number?: string | null;
       errorCode?: number | null;
       errorMessage?: string | null;
+      retryable?: boolean | null;
     },
   ): Promise<MessageDoc | null> {
     const set: Record<string, unknown> = { sid: result.sid, status: result.status };
     if (result.number) set.number = result.number;
     if (result.errorCode !== undefined) set.errorCode = result.errorCode;
     if (result.errorMessage !== undefined) set.errorMessage = result.errorMessage;
+    if (result.retryable !== undefined) set.retryable = result.retryable;
     return retryBusy(() =>
       this.models.Message.findOneAndUpdate(
         { _id: id },

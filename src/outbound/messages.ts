@@ -244,6 +244,7 @@ export class OutboundService {
         status: 'failed',
         errorCode: code,
         errorMessage: appError.message,
+        retryable: !optedOut && mayTryAgain(code),
       });
       this.options.onOutcome?.(
         'failed',

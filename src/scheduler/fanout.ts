@@ -2,9 +2,11 @@
 //
 // The record's unique key `sched:<schedule>:<fireAt ISO>:<recipient>` is written as `sending`
 // before the Twilio call (OutboundService.send), so a recipient who already has a record is never
-// sent to again, whoever resumes the fire and however often.
+// sent to again, whoever resumes the fire and however often. The one exception is a record whose
+// send failed on Twilio's side (outage, rate limit, network): it is `deferred`, and a later pass
+// claims that same record atomically and tries it again (FireRunner waits out the outage).
 import type { Types } from 'mongoose';
-import type { ConversationStore } from '../conversations/store';
+import { awaitsRetry, type ConversationStore } from '../conversations/store';
 import type { Models } from '../db/models';
 import type { MessageStatus } from '../db/models/message';
 import type { ScheduleDoc } from '../db/models/schedule';
@@ -24,11 +26,15 @@ export interface FanOutDeps {
   batchSize: number;
 }
 
-/** What the fan-out did, per recipient: `already` had a record from an earlier attempt. */
+/**
+ * What the fan-out did, per recipient: `already` had a record from an earlier attempt; `deferred`
+ * failed on Twilio's side and may be tried again by a later pass.
+ */
 export interface FanOutCounts {
   sent: number;
   skipped: number;
   failed: number;
+  deferred: number;
   already: number;
 }
 
@@ -59,7 +65,7 @@ export async function fanOut(
   fireAt: Date,
   control: FanOutControl,
 ): Promise<{ end: 'completed' | 'stopped'; counts: FanOutCounts }> {
-  const counts: FanOutCounts = { sent: 0, skipped: 0, failed: 0, already: 0 };
+  const counts: FanOutCounts = { sent: 0, skipped: 0, failed: 0, deferred: 0, already: 0 };
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
   const halted = () => failure !== null || control.stopped();
@@ -67,13 +73,14 @@ export async function fanOut(
   for await (const batch of recipientBatches(deps.models, schedule, deps.batchSize)) {
     await control.checkpoint();
     if (halted()) break;
-    // One query per batch finds the recipients an earlier attempt already handled.
+    // One query per batch finds the recipients an earlier attempt already handled; a send that
+    // failed on Twilio's side is not handled yet.
     const keys = batch.map((r) => sendKey(schedule._id, fireAt, r.phone));
-    const handled = new Set(
-      (
-        await deps.models.Message.find({ key: { $in: keys } }, { key: 1 }).lean<{ key: string }[]>()
-      ).map((m) => m.key),
-    );
+    const records = await deps.models.Message.find(
+      { key: { $in: keys } },
+      { key: 1, status: 1, sid: 1, retryable: 1 },
+    ).lean<(Parameters<typeof awaitsRetry>[0] & { key: string })[]>();
+    const handled = new Set(records.filter((m) => !awaitsRetry(m)).map((m) => m.key));
     for (const recipient of batch) {
       if (handled.has(sendKey(schedule._id, fireAt, recipient.phone))) {
         counts.already += 1;
@@ -128,7 +135,8 @@ async function sendToRecipient(
         vars: (schedule.vars as Record<string, unknown> | null) ?? undefined,
         from,
       },
-      { key, schedule: schedule._id, fireAt },
+      // A record left `deferred` by an earlier pass is claimed and sent again, not duplicated.
+      { key, schedule: schedule._id, fireAt, replayFailures: true },
     );
     if (sent.repeated) return 'already';
     return sent.message.status === 'failed' ? 'failed' : 'sent';
@@ -136,8 +144,20 @@ async function sendToRecipient(
     // Not one of our coded errors: the database or the process is in trouble. Stop the fan-out;
     // this recipient has no record (or a `sending` one) and the next attempt deals with it.
     if (!(err instanceof AppError)) throw err;
-    // OutboundService stored the message and marked it failed (Twilio refused or failed): final.
-    if (await deps.store.findByKey(key)) return 'failed';
+    const record = await deps.store.findByKey(key);
+    if (record) {
+      if (err instanceof OptedOutError && awaitsRetry(record)) {
+        // Replied STOP while the send waited for Twilio to come back.
+        await deps.store.recordSendResult(String(record._id), {
+          sid: null,
+          status: 'skipped',
+          retryable: false,
+        });
+        return 'skipped';
+      }
+      // Stored and failed: Twilio rejected it (final), or failed itself (tried again later).
+      return awaitsRetry(record) ? 'deferred' : 'failed';
+    }
     // Refused before anything was stored: opted out since we looked, or this contact's rendering
     // is invalid (too long, empty). Recorded, so that no later attempt tries again.
     const status = err instanceof OptedOutError ? 'skipped' : 'failed';

@@ -27,7 +27,13 @@ export interface FireRunnerDeps extends FanOutDeps {
   maxFailures: number;
   /** True while this instance shuts down: fan-outs stop and hand their fire back. */
   stopping(): boolean;
+  /** MISSED_GRACE: sends that failed on Twilio's side are tried again until the fire is this late. */
+  missedGraceMs: number;
+  /** First wait before trying them again; it doubles up to OUTAGE_RETRY_MAX_MS. */
+  outageRetryMs: number;
 }
+
+const OUTAGE_RETRY_MAX_MS = 60_000;
 
 /**
  * done / canceled / paused / failed: the run is finished. released: handed back unfinished (shutdown or an
@@ -119,10 +125,29 @@ export class FireRunner {
     }, this.d.heartbeatMs);
 
     try {
-      const { end, counts } = await fanOut(this.d, schedule, run.fireAt, {
+      const control = {
         stopped: () => lost || canceled || this.d.stopping(),
         checkpoint: checkCanceled,
-      });
+      };
+      let { end, counts } = await fanOut(this.d, schedule, run.fireAt, control);
+      // Twilio failed some sends (an outage): wait and try those records again, so a scheduled
+      // message is late rather than lost, until the fire is MISSED_GRACE late (for a recurring
+      // schedule: at most until its next fire).
+      const deadline = this.retryDeadline(schedule, run.fireAt);
+      for (let wait = this.d.outageRetryMs; end === 'completed' && counts.deferred > 0;) {
+        if (this.d.clock.now().getTime() + wait > deadline) break;
+        logger.warn('Twilio failed some scheduled sends; trying them again later', {
+          ...meta,
+          deferred: counts.deferred,
+          inMs: wait,
+        });
+        if (!(await pause(wait, control.stopped))) {
+          end = 'stopped';
+          break;
+        }
+        ({ end, counts } = await fanOut(this.d, schedule, run.fireAt, control));
+        wait = Math.min(wait * 2, OUTAGE_RETRY_MAX_MS);
+      }
       if (end === 'completed') {
         await ledger.finish(run, 'done');
         await this.settleOneOff(schedule, 'done');
@@ -161,6 +186,14 @@ export class FireRunner {
     }
   }
 
+  /** Until when sends of this fire that Twilio failed are tried again (epoch ms). */
+  private retryDeadline(schedule: ScheduleDoc, fireAt: Date): number {
+    const graceEnd = fireAt.getTime() + this.d.missedGraceMs;
+    if (!schedule.cron) return graceEnd;
+    const [next] = upcomingRuns(schedule.cron, schedule.timezone, 1, this.d.clock.now());
+    return next ? Math.min(graceEnd, next.getTime()) : graceEnd;
+  }
+
   /** A one-off's schedule moves from `running` to how its only run ended. */
   async settleOneOff(
     schedule: Pick<ScheduleDoc, 'cron'> & { _id: unknown },
@@ -182,4 +215,14 @@ export class FireRunner {
       { $max: { lastRunAt: fireAt }, $set: { nextRunAt: next ?? null } },
     );
   }
+}
+
+/** Waits `ms`, looking every 100 ms whether to stop; false when told to stop. */
+async function pause(ms: number, stopped: () => boolean): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (stopped()) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
+  }
+  return !stopped();
 }

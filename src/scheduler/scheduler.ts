@@ -35,6 +35,8 @@ export interface SchedulerOptions {
   maxFailures: number;
   /** On stop, how long to wait for fan-outs to hand their fires back. */
   stopGraceMs: number;
+  /** After sends failed on Twilio's side, the first wait before trying them again (then doubling). */
+  outageRetryMs: number;
 }
 
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
@@ -46,6 +48,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   batchSize: 100,
   maxFailures: 5,
   stopGraceMs: 5000,
+  outageRetryMs: 5000,
 };
 
 export interface SchedulerDeps {
@@ -109,6 +112,8 @@ export class Scheduler {
       cancelCheckMs: Math.min(1000, this.options.pollMs),
       maxFailures: this.options.maxFailures,
       stopping: () => this.stopping,
+      missedGraceMs: d.missedGraceMs,
+      outageRetryMs: this.options.outageRetryMs,
     });
     this.cronTasks = new CronTasks({
       Schedule: models.Schedule,

@@ -2,7 +2,7 @@
 import mongoose from 'mongoose';
 import type { Clock } from '../../src/clock';
 import { createSilentLogger, type Logger } from '../../src/logger';
-import { startServer, type ServerHandle } from '../../src/server';
+import { startServer, type ServerHandle, type StartOptions } from '../../src/server';
 import { testConfig } from './config';
 import { freshDatabaseUri } from './db';
 
@@ -13,13 +13,19 @@ export interface TestServer extends ServerHandle {
 
 export async function startTestServer(
   env: Record<string, string | undefined> = {},
-  options: { logger?: Logger; clock?: Clock; label?: string } = {},
+  options: {
+    logger?: Logger;
+    clock?: Clock;
+    label?: string;
+    scheduler?: StartOptions['scheduler'];
+  } = {},
 ): Promise<TestServer> {
   const uri = env.MONGODB_URI ?? freshDatabaseUri(options.label);
   const config = testConfig({ ...env, MONGODB_URI: uri });
   const handle = await startServer(config, options.logger ?? createSilentLogger(), {
     clock: options.clock,
     shutdownGraceMs: 1000,
+    scheduler: options.scheduler,
   });
   return {
     ...handle,

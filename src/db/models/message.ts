@@ -48,6 +48,11 @@ export const messageSchema = new Schema(
     status: { type: String, enum: MESSAGE_STATUSES, required: true },
     errorCode: { type: Number, default: null },
     errorMessage: { type: String, default: null },
+    /**
+     * A failed send that never reached Twilio, or that Twilio failed (5xx, rate limit, network,
+     * credentials): the same record may be sent again. False for a rejected message (4xx).
+     */
+    retryable: { type: Boolean, default: null },
     rule: { type: String, default: null },
     schedule: { type: Schema.Types.ObjectId, default: null },
     fireAt: { type: Date, default: null },

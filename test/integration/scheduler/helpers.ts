@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import type { Clock } from '../../../src/clock';
+import type { SchedulerOptions } from '../../../src/scheduler';
 import type { Models } from '../../../src/db/models';
 import { TEST_ADMIN } from '../../support/config';
 import type { FakeTwilio } from '../../support/fakeTwilio';
@@ -30,11 +31,16 @@ export function twilioEnv(twilioUrl: string, fake: FakeTwilio): Record<string, s
 
 export function startSchedulingServer(
   fake: FakeTwilio,
-  options: { clock?: Clock; env?: Record<string, string>; twilioUrl?: string } = {},
+  options: {
+    clock?: Clock;
+    env?: Record<string, string>;
+    twilioUrl?: string;
+    scheduler?: Partial<SchedulerOptions>;
+  } = {},
 ): Promise<TestServer> {
   return startTestServer(
     { ...twilioEnv(options.twilioUrl ?? fake.url, fake), SCHEDULER: 'on', ...options.env },
-    { clock: options.clock, label: 'sched' },
+    { clock: options.clock, label: 'sched', scheduler: options.scheduler },
   );
 }
 

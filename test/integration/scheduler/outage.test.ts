@@ -1,0 +1,143 @@
+// Scheduled sends during a Twilio outage: late rather than lost, and never doubled — by the same
+// instance waiting the outage out, or by another instance after the first one stopped.
+import { ManualClock } from '../../../src/clock';
+import type { MessageDoc } from '../../../src/db/models/message';
+import { scheduleRunModel, type ScheduleRunDoc } from '../../../src/db/models/scheduleRun';
+import { freshDatabaseUri } from '../../support/db';
+import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
+import type { TestServer } from '../../support/server';
+import { admin, phone, sendsByRecipient, startSchedulingServer, waitFor } from './helpers';
+
+const T0 = new Date('2030-06-01T08:00:00Z');
+const OUTAGE = { status: 503, code: 20500, message: 'Service unavailable' };
+// Each send tries Twilio three times (the transport's retries) before it is deferred.
+const TRIES_PER_SEND = 3;
+const RECIPIENTS = [phone(1), phone(2), phone(3)];
+
+describe('scheduled sends during a Twilio outage', () => {
+  let fake: FakeTwilio;
+  const servers: TestServer[] = [];
+
+  beforeAll(async () => {
+    fake = await startFakeTwilio();
+  });
+  afterAll(() => fake.close());
+  beforeEach(() => fake.reset());
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.stop();
+  });
+
+  async function schedule(server: TestServer, sendAt = T0): Promise<string> {
+    const created = await admin(server.url)
+      .post('/api/schedules', {
+        to: RECIPIENTS,
+        body: 'Your table is ready',
+        sendAt: sendAt.toISOString(),
+      })
+      .expect(201);
+    return created.body.id as string;
+  }
+  const messagesOf = (server: TestServer, id: string) =>
+    server.models.Message.find({ schedule: id }).lean<MessageDoc[]>();
+  const delivered = () => fake.requests.filter((r) => r.status === 201);
+
+  it('tries the failed sends again once Twilio is back: each recipient gets exactly one message', async () => {
+    const server = await startSchedulingServer(fake, {
+      clock: new ManualClock(T0),
+      scheduler: { outageRetryMs: 300 },
+    });
+    servers.push(server);
+    fake.failNext(RECIPIENTS.length * TRIES_PER_SEND, OUTAGE);
+    const id = await schedule(server);
+
+    await server.scheduler!.tick();
+    await waitFor(() => delivered().length === RECIPIENTS.length, 15_000, 'the retried sends');
+    await waitFor(
+      async () => (await admin(server.url).get(`/api/schedules/${id}`)).body.status === 'done',
+      5_000,
+      'the one-off to finish',
+    );
+
+    expect(fake.requests.filter((r) => r.status === 503)).toHaveLength(
+      RECIPIENTS.length * TRIES_PER_SEND,
+    );
+    expect(sendsByRecipient(fake)).toEqual(new Map(RECIPIENTS.map((p) => [p, 1])));
+    const records = await messagesOf(server, id);
+    expect(records).toHaveLength(RECIPIENTS.length);
+    for (const record of records) {
+      expect(record.status).toBe('queued');
+      expect(record.sid).toMatch(/^SM/);
+      expect(record.errorMessage).toBeNull();
+    }
+  });
+
+  it('leaves the sends failed, with the error, once the fire is MISSED_GRACE late', async () => {
+    // The real clock and a short grace: tries at once, after 300, 600 and 1,200 ms, then gives up.
+    const server = await startSchedulingServer(fake, {
+      env: { MISSED_GRACE: '3s' },
+      scheduler: { outageRetryMs: 300 },
+    });
+    servers.push(server);
+    fake.failNext(10_000, OUTAGE);
+    const id = await schedule(server, new Date());
+
+    await waitFor(
+      async () => (await admin(server.url).get(`/api/schedules/${id}`)).body.status === 'done',
+      15_000,
+      'the one-off to give up',
+    );
+
+    expect(delivered()).toHaveLength(0);
+    // Every pass tried every recipient: more than the first pass, and a whole number of passes.
+    const passes = fake.requests.length / (RECIPIENTS.length * TRIES_PER_SEND);
+    expect(Number.isInteger(passes) && passes >= 2).toBe(true);
+    const records = await messagesOf(server, id);
+    expect(records.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+    for (const record of records) expect(record.errorMessage).toMatch(/503|unavailable/i);
+  });
+
+  it('a fire handed back during the outage is finished by the next instance without doubles', async () => {
+    const uri = freshDatabaseUri('outage');
+    const clock = new ManualClock(T0);
+    // The first instance would wait a minute before trying again; it is stopped before that.
+    const first = await startSchedulingServer(fake, {
+      clock,
+      env: { MONGODB_URI: uri },
+      scheduler: { outageRetryMs: 60_000 },
+    });
+    fake.failNext(RECIPIENTS.length * TRIES_PER_SEND, OUTAGE);
+    const id = await schedule(first);
+    const ticked = first.scheduler!.tick(); // resolves when the fire is handed back
+    await waitFor(
+      () => fake.requests.length === RECIPIENTS.length * TRIES_PER_SEND,
+      10_000,
+      'the failed tries',
+    );
+    await waitFor(
+      async () =>
+        (await messagesOf(first, id)).filter((m) => m.status === 'failed').length ===
+        RECIPIENTS.length,
+      5_000,
+      'the sends to be recorded failed',
+    );
+    await first.close(); // hands the fire back (keeps the database)
+    await ticked;
+    clock.advance(5_000); // past the lease, and past the allowance for clock skew
+
+    const second = await startSchedulingServer(fake, { clock, env: { MONGODB_URI: uri } });
+    servers.push(second);
+    await waitFor(() => delivered().length === RECIPIENTS.length, 15_000, 'the resumed sends');
+    await waitFor(
+      async () =>
+        (await scheduleRunModel(second.connection).findOne({ schedule: id }).lean<ScheduleRunDoc>())
+          ?.status === 'done',
+      5_000,
+      'the resumed fire to finish',
+    );
+
+    expect(sendsByRecipient(fake)).toEqual(new Map(RECIPIENTS.map((p) => [p, 1])));
+    const records = await messagesOf(second, id);
+    expect(records).toHaveLength(RECIPIENTS.length);
+    expect(records.every((r) => r.status === 'queued' && r.sid)).toBe(true);
+  });
+});
