@@ -1,64 +1,33 @@
 // Scheduler benchmark: 1,000 one-off schedules due at the same moment, time until all reach the
-// fake Twilio, with one instance and with three instances sharing the database; same-run baseline:
-// 1,000 direct OutboundService.send calls with the same concurrency (the cost of a send without
+// fake Twilio, with one server process and with three server processes sharing the database (each
+// run as `npm start` does: compiled, plain node); same-run baseline: 1,000 direct
+// OutboundService.send calls in this process with the same concurrency (the cost of a send without
 // any scheduling). Run: npx tsx bench/scheduler.bench.ts  (MONGODB_URI: use that MongoDB instead
 // of a temporary embedded FerretDB).
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import mongoose from 'mongoose';
+import path from 'node:path';
 import { systemClock } from '../src/clock';
 import { loadConfig } from '../src/config';
-import { EmbeddedDatabase, ensureFerretdb } from '../src/db/embedded';
 import { bindModels } from '../src/db/models';
 import { createSilentLogger } from '../src/logger';
 import { Limiter } from '../src/scheduler/limiter';
 import { DEFAULT_SCHEDULER_OPTIONS } from '../src/scheduler';
-import { createServices, startServer, type ServerHandle } from '../src/server';
+import { createServices } from '../src/server';
 import { startFakeTwilio, type FakeTwilio } from '../test/support/fakeTwilio';
+import { ROOT, benchDatabase, startChild, type ChildServer } from './support/environment';
+const { buildIfNeeded } = require('../scripts/build-if-needed.js') as { buildIfNeeded: () => void };
 
 const COUNT = Number(process.env.BENCH_SCHEDULES ?? 1000);
 const CONCURRENCY = DEFAULT_SCHEDULER_OPTIONS.sendConcurrency;
-const ROOT = path.resolve(__dirname, '..');
-const quiet = { info: () => undefined, warn: () => undefined };
 
 /** Distinct valid US numbers: +1415555 0000 … */
 const recipient = (i: number) => `+1415555${String(i).padStart(4, '0')}`;
 
-async function database(): Promise<{
-  uri(name: string): string;
-  stop(): Promise<void>;
-  label: string;
-}> {
-  if (process.env.MONGODB_URI) {
-    const base = process.env.MONGODB_URI;
-    return {
-      uri: (name) => Object.assign(new URL(base), { pathname: `/${name}` }).toString(),
-      stop: async () => undefined,
-      label: 'MongoDB (MONGODB_URI)',
-    };
-  }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-bench-sched-'));
-  const db = await EmbeddedDatabase.start({
-    binary: await ensureFerretdb(quiet),
-    dir,
-    logger: quiet,
-  });
+function environment(fake: FakeTwilio, uri: string, scheduler: boolean): Record<string, string> {
   return {
-    uri: (name) => db.uri(name),
-    stop: async () => {
-      await db.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-    label: 'embedded FerretDB v1.24.2 (SQLite)',
-  };
-}
-
-function configFor(fake: FakeTwilio, uri: string, scheduler: boolean) {
-  return loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
+    NODE_ENV: 'production',
     MONGODB_URI: uri,
+    PUBLIC_URL: 'https://bench.example.com',
     ADMIN_USERS: 'bench:bench-password',
     TWILIO_ACCOUNT_SID: fake.accountSid,
     TWILIO_AUTH_TOKEN: fake.authToken,
@@ -69,7 +38,7 @@ function configFor(fake: FakeTwilio, uri: string, scheduler: boolean) {
     WATCH_RULES: 'false',
     SCHEDULER: scheduler ? 'on' : 'off',
     LOG_LEVEL: 'error',
-  });
+  };
 }
 
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {
@@ -86,14 +55,18 @@ interface Figures {
   firstMs: number;
 }
 
-/** `instances` servers on one database; 1,000 one-offs inserted due 1 s from now. */
+/** `instances` server processes on one database; 1,000 one-offs inserted, all due at one moment. */
 async function scheduled(fake: FakeTwilio, uri: string, instances: number): Promise<Figures> {
-  const servers: ServerHandle[] = [];
-  for (let i = 0; i < instances; i++)
-    servers.push(await startServer(configFor(fake, uri, true), createSilentLogger()));
+  buildIfNeeded();
+  const servers: ChildServer[] = [];
+  const connection = await mongoose.createConnection(uri).asPromise();
   try {
-    const dueAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000);
-    await servers[0].models.Schedule.insertMany(
+    for (let i = 0; i < instances; i++)
+      servers.push(await startChild('dist/src/main.js', environment(fake, uri, true)));
+    const { Schedule } = bindModels(connection);
+    // Due a few seconds ahead, so the insert is done (and every instance polling) before then.
+    const dueAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3000);
+    await Schedule.insertMany(
       Array.from({ length: COUNT }, (_, i) => ({
         to: [recipient(i)],
         body: `One-off ${i}`,
@@ -103,6 +76,8 @@ async function scheduled(fake: FakeTwilio, uri: string, instances: number): Prom
         status: 'active',
       })),
     );
+    if (Date.now() >= dueAt.getTime())
+      throw new Error('inserting the one-offs took past their time');
     fake.reset();
     await until(() => Date.now() >= dueAt.getTime(), 10_000);
     await until(() => fake.requests.length >= COUNT, 600_000);
@@ -115,13 +90,14 @@ async function scheduled(fake: FakeTwilio, uri: string, instances: number): Prom
       firstMs: Math.min(...at) - dueAt.getTime(),
     };
   } finally {
-    for (const s of servers) await s.close();
+    for (const s of servers) await s.stop();
+    await connection.close();
   }
 }
 
 /** The same 1,000 sends through OutboundService.send directly, CONCURRENCY at a time. */
 async function baseline(fake: FakeTwilio, uri: string): Promise<Figures> {
-  const config = configFor(fake, uri, false);
+  const config = loadConfig({ ...environment(fake, uri, false), NODE_ENV: 'test' });
   const connection = await mongoose.createConnection(uri).asPromise();
   try {
     const services = createServices(config, createSilentLogger(), connection, systemClock);
@@ -153,7 +129,7 @@ async function baseline(fake: FakeTwilio, uri: string): Promise<Figures> {
 }
 
 export async function runSchedulerBench(): Promise<void> {
-  const db = await database();
+  const db = await benchDatabase();
   const fake = await startFakeTwilio();
   const fmt = (label: string, f: Figures) =>
     `  ${label.padEnd(44)} all ${COUNT} at Twilio after ${(f.totalMs / 1000).toFixed(2).padStart(6)} s ` +
@@ -165,16 +141,16 @@ export async function runSchedulerBench(): Promise<void> {
     const stamp = Date.now().toString(36);
     console.log(
       fmt(
-        'baseline: OutboundService.send directly',
+        'baseline: OutboundService.send, in-process',
         await baseline(fake, db.uri(`bench_base_${stamp}`)),
       ),
     );
     console.log(
-      fmt('scheduler, 1 instance', await scheduled(fake, db.uri(`bench_one_${stamp}`), 1)),
+      fmt('scheduler, 1 process', await scheduled(fake, db.uri(`bench_one_${stamp}`), 1)),
     );
     console.log(
       fmt(
-        'scheduler, 3 instances (one process, one DB)',
+        'scheduler, 3 processes sharing one DB',
         await scheduled(fake, db.uri(`bench_three_${stamp}`), 3),
       ),
     );
