@@ -44,16 +44,16 @@ describe('a schedule changed on one instance, sent by another', () => {
       .post('/api/schedules', { to: phone(1), body: 'first', cron: '* * * * * *' })
       .expect(201);
     const id = created.body.id as string;
-    await waitFor(() => bodiesSent().includes('first'), 3000, 'B to send the new schedule');
+    await waitFor(() => bodiesSent().includes('first'), 8000, 'B to send the new schedule');
     expect(b.scheduler!.armedCronTasks).toBe(1);
 
     // Body changed on A: the next fires on B carry it.
     await api.patch(`/api/schedules/${id}`, { body: 'second' }).expect(200);
-    await waitFor(() => bodiesSent().includes('second'), 3000, 'B to send the new body');
+    await waitFor(() => bodiesSent().includes('second'), 8000, 'B to send the new body');
 
     // Cron changed on A to even seconds only: B rebuilds its task and follows it.
     await api.patch(`/api/schedules/${id}`, { cron: '*/2 * * * * *', body: 'third' }).expect(200);
-    await waitFor(() => bodiesSent().includes('third'), 4000, 'B to send on the new cron');
+    await waitFor(() => bodiesSent().includes('third'), 8000, 'B to send on the new cron');
     await sleep(3000);
     const third = await b.models.Message.find({ schedule: id, body: 'third' }).lean<MessageDoc[]>();
     expect(third.length).toBeGreaterThanOrEqual(2);
@@ -62,7 +62,7 @@ describe('a schedule changed on one instance, sent by another', () => {
 
     // Canceled on A: B stops the task itself (not merely refuses its slots), and nothing more goes out.
     await api.delete(`/api/schedules/${id}`).expect(200);
-    await waitFor(() => b.scheduler!.armedCronTasks === 0, 3000, 'B to stop the task');
+    await waitFor(() => b.scheduler!.armedCronTasks === 0, 8000, 'B to stop the task');
     await sleep(500); // a fire claimed just before the cancel may finish
     const sent = fake.requests.length;
     await sleep(2500);
