@@ -6,10 +6,9 @@ import { bindModels } from '../../../src/db/models';
 import { freshDatabaseUri } from '../../support/db';
 import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
 import { spawnServer, type ServerProcess } from '../../support/process';
-import { admin, phone, processEnv, sendsByRecipient } from './helpers';
+import { admin, phone, processEnv, sendsByRecipient, sleep } from './helpers';
 
 jest.setTimeout(60_000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('three instances sharing one database', () => {
   let fake: FakeTwilio;

@@ -2,9 +2,7 @@
 import type { MessageDoc } from '../../../src/db/models/message';
 import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
 import type { TestServer } from '../../support/server';
-import { admin, phone, startSchedulingServer } from './helpers';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { admin, phone, sleep, startSchedulingServer } from './helpers';
 
 describe('recurring schedules', () => {
   let fake: FakeTwilio;

@@ -88,6 +88,8 @@ export function sendsByRecipient(fake: FakeTwilio): Map<string, number> {
   return counts;
 }
 
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,

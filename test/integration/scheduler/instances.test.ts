@@ -4,10 +4,9 @@ import type { MessageDoc } from '../../../src/db/models/message';
 import { freshDatabaseUri } from '../../support/db';
 import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
 import { startTestServer, type TestServer } from '../../support/server';
-import { admin, phone, startSchedulingServer, twilioEnv, waitFor } from './helpers';
+import { admin, phone, sleep, startSchedulingServer, twilioEnv, waitFor } from './helpers';
 
 jest.setTimeout(30_000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a schedule changed on one instance, sent by another', () => {
   let fake: FakeTwilio;

@@ -3,10 +3,9 @@
 import type { MessageDoc } from '../../../src/db/models/message';
 import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
 import type { TestServer } from '../../support/server';
-import { addContacts, admin, startSchedulingServer, waitFor } from './helpers';
+import { addContacts, admin, sleep, startSchedulingServer, waitFor } from './helpers';
 
 jest.setTimeout(30_000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RECIPIENTS = 60;
 
 describe('pausing a schedule during a fan-out', () => {
