@@ -199,7 +199,8 @@ export class ConversationStore {
   async claimFailedForRetry(id: string): Promise<MessageDoc | null> {
     return retryBusy(() =>
       this.models.Message.findOneAndUpdate(
-        { _id: String(id), status: 'failed', sid: null },
+        // Not a rejection: another repeat may have tried it meanwhile and been refused for good.
+        { _id: String(id), status: 'failed', sid: null, retryable: { $ne: false } },
         { $set: { status: 'sending', errorCode: null, errorMessage: null, retryable: null } },
         { new: true },
       ).lean<MessageDoc>(),

@@ -9,6 +9,7 @@ import type { ThreadDoc } from '../db/models/thread';
 import {
   AppError,
   ConflictError,
+  UpstreamError,
   OptedOutError,
   TemplateRenderFailedError,
   ValidationError,
@@ -244,7 +245,9 @@ export class OutboundService {
         status: 'failed',
         errorCode: code,
         errorMessage: appError.message,
-        retryable: !optedOut && mayTryAgain(code),
+        // Twilio failed (5xx, rate limit, unreachable, our credentials): the same message may be
+        // sent again later. A rejection of the message itself (4xx) is final.
+        retryable: !optedOut && appError instanceof UpstreamError,
       });
       this.options.onOutcome?.(
         'failed',
@@ -285,7 +288,8 @@ export class OutboundService {
     const { segments, encoding } = countSegments(earlier.body ?? '');
     if (options.replayFailures && earlier.status === 'failed' && !earlier.sid) {
       const code = earlier.errorCode ?? null;
-      if (code !== null && !mayTryAgain(code)) {
+      // Records stored before `retryable` existed are judged by their Twilio code.
+      if (!(earlier.retryable ?? mayTryAgain(code))) {
         // Twilio rejected this message: the same request gets the same answer.
         throw rejectionFor(code, earlier.errorMessage ?? '', earlier.contact);
       }

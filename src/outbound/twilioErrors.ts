@@ -160,6 +160,6 @@ export function mayTryAgain(code: number | null): boolean {
  * The error a definitive rejection (a Twilio 4xx) was answered with, rebuilt from what was stored,
  * so a repeated request gets the same status and body as the first.
  */
-export function rejectionFor(code: number, message: string, to: string): AppError {
-  return fromRestFailure({ status: 400, code, message }, to);
+export function rejectionFor(code: number | null, message: string, to: string): AppError {
+  return fromRestFailure({ status: 400, code: code ?? undefined, message }, to);
 }

@@ -59,18 +59,29 @@ export function sendKey(schedule: Types.ObjectId | string, fireAt: Date, phone: 
  * recipient was handled, `stopped` when told to stop; rejects on an unexpected error (the database
  * went away) after the sends in flight have settled, leaving the rest for a later attempt.
  */
+export interface FanOutOptions {
+  /** Whether sends that Twilio failed earlier are tried again (false once the fire is too late). */
+  retryDeferred: boolean;
+  /** Go over only this fire's deferred sends, not its recipients (a retry pass). */
+  deferredOnly?: boolean;
+}
+
 export async function fanOut(
   deps: FanOutDeps,
   schedule: Fanned,
   fireAt: Date,
   control: FanOutControl,
+  options: FanOutOptions,
 ): Promise<{ end: 'completed' | 'stopped'; counts: FanOutCounts }> {
   const counts: FanOutCounts = { sent: 0, skipped: 0, failed: 0, deferred: 0, already: 0 };
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
   const halted = () => failure !== null || control.stopped();
 
-  for await (const batch of recipientBatches(deps.models, schedule, deps.batchSize)) {
+  const batches = options.deferredOnly
+    ? deferredBatches(deps.models, schedule._id, fireAt, deps.batchSize)
+    : recipientBatches(deps.models, schedule, deps.batchSize);
+  for await (const batch of batches) {
     await control.checkpoint();
     if (halted()) break;
     // One query per batch finds the recipients an earlier attempt already handled; a send that
@@ -80,7 +91,9 @@ export async function fanOut(
       { key: { $in: keys } },
       { key: 1, status: 1, sid: 1, retryable: 1 },
     ).lean<(Parameters<typeof awaitsRetry>[0] & { key: string })[]>();
-    const handled = new Set(records.filter((m) => !awaitsRetry(m)).map((m) => m.key));
+    const handled = new Set(
+      records.filter((m) => !(options.retryDeferred && awaitsRetry(m))).map((m) => m.key),
+    );
     for (const recipient of batch) {
       if (handled.has(sendKey(schedule._id, fireAt, recipient.phone))) {
         counts.already += 1;
@@ -122,6 +135,16 @@ async function sendToRecipient(
   const key = sendKey(schedule._id, fireAt, recipient.phone);
   const from = schedule.from ?? recipient.number ?? undefined;
   if (await deps.store.isOptedOut(recipient.phone)) {
+    const deferred = await deps.store.findByKey(key);
+    if (deferred && awaitsRetry(deferred)) {
+      // Replied STOP while the send waited for Twilio to come back.
+      await deps.store.recordSendResult(String(deferred._id), {
+        sid: null,
+        status: 'skipped',
+        retryable: false,
+      });
+      return 'skipped';
+    }
     return (await recordWithoutSending(deps, schedule, fireAt, recipient, from, 'skipped', null))
       ? 'skipped'
       : 'already';
@@ -146,15 +169,6 @@ async function sendToRecipient(
     if (!(err instanceof AppError)) throw err;
     const record = await deps.store.findByKey(key);
     if (record) {
-      if (err instanceof OptedOutError && awaitsRetry(record)) {
-        // Replied STOP while the send waited for Twilio to come back.
-        await deps.store.recordSendResult(String(record._id), {
-          sid: null,
-          status: 'skipped',
-          retryable: false,
-        });
-        return 'skipped';
-      }
       // Stored and failed: Twilio rejected it (final), or failed itself (tried again later).
       return awaitsRetry(record) ? 'deferred' : 'failed';
     }
@@ -205,4 +219,20 @@ async function recordWithoutSending(
     await deps.store.recordSendResult(stored._id, { sid: null, status, errorMessage });
   }
   return stored !== null;
+}
+
+/** A retry pass's recipients: this fire's sends that Twilio failed, in batches. */
+async function* deferredBatches(
+  models: Models,
+  schedule: Types.ObjectId,
+  fireAt: Date,
+  batchSize: number,
+): AsyncGenerator<Recipient[]> {
+  const deferred = await models.Message.find(
+    { schedule, fireAt, status: 'failed', sid: null, retryable: true },
+    { contact: 1, number: 1 },
+  ).lean<{ contact: string; number: string | null }[]>();
+  for (let i = 0; i < deferred.length; i += batchSize) {
+    yield deferred.slice(i, i + batchSize).map((m) => ({ phone: m.contact, number: m.number }));
+  }
 }

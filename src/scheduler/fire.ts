@@ -129,13 +129,16 @@ export class FireRunner {
         stopped: () => lost || canceled || this.d.stopping(),
         checkpoint: checkCanceled,
       };
-      let { end, counts } = await fanOut(this.d, schedule, run.fireAt, control);
-      // Twilio failed some sends (an outage): wait and try those records again, so a scheduled
-      // message is late rather than lost, until the fire is MISSED_GRACE late (for a recurring
-      // schedule: at most until its next fire).
+      // Sends that Twilio failed (an outage) are tried again on their own records, so a scheduled
+      // message is late rather than lost, until the fire is MISSED_GRACE late (a recurring fire:
+      // until its next fire). Past that, even a resumed fire leaves them failed.
       const deadline = this.retryDeadline(schedule, run.fireAt);
+      const inTime = (wait = 0) => this.d.clock.now().getTime() + wait <= deadline;
+      let { end, counts } = await fanOut(this.d, schedule, run.fireAt, control, {
+        retryDeferred: inTime(),
+      });
       for (let wait = this.d.outageRetryMs; end === 'completed' && counts.deferred > 0;) {
-        if (this.d.clock.now().getTime() + wait > deadline) break;
+        if (!inTime(wait)) break;
         logger.warn('Twilio failed some scheduled sends; trying them again later', {
           ...meta,
           deferred: counts.deferred,
@@ -145,7 +148,19 @@ export class FireRunner {
           end = 'stopped';
           break;
         }
-        ({ end, counts } = await fanOut(this.d, schedule, run.fireAt, control));
+        // Only the deferred sends: the recipients were fixed when the fire went out.
+        const retried = await fanOut(this.d, schedule, run.fireAt, control, {
+          retryDeferred: true,
+          deferredOnly: true,
+        });
+        end = retried.end;
+        counts = {
+          sent: counts.sent + retried.counts.sent,
+          skipped: counts.skipped + retried.counts.skipped,
+          failed: counts.failed + retried.counts.failed,
+          already: counts.already,
+          deferred: retried.counts.deferred,
+        };
         wait = Math.min(wait * 2, OUTAGE_RETRY_MAX_MS);
       }
       if (end === 'completed') {
@@ -190,7 +205,7 @@ export class FireRunner {
   private retryDeadline(schedule: ScheduleDoc, fireAt: Date): number {
     const graceEnd = fireAt.getTime() + this.d.missedGraceMs;
     if (!schedule.cron) return graceEnd;
-    const [next] = upcomingRuns(schedule.cron, schedule.timezone, 1, this.d.clock.now());
+    const [next] = upcomingRuns(schedule.cron, schedule.timezone, 1, fireAt);
     return next ? Math.min(graceEnd, next.getTime()) : graceEnd;
   }
 

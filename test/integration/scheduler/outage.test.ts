@@ -71,6 +71,32 @@ describe('scheduled sends during a Twilio outage', () => {
     }
   });
 
+  it('retries a 5xx whatever its code, but never a message Twilio rejected', async () => {
+    const server = await startSchedulingServer(fake, {
+      clock: new ManualClock(T0),
+      scheduler: { outageRetryMs: 300 },
+    });
+    servers.push(server);
+    fake.rejectNumber(phone(3), 21211, "The 'To' number is not a valid phone number");
+    // A code missing from our table of Twilio errors: the 5xx status alone says Twilio failed.
+    fake.failNext(2 * TRIES_PER_SEND, { status: 503, code: 20001, message: 'Unlisted failure' });
+    const id = await schedule(server);
+
+    await server.scheduler!.tick();
+
+    expect(sendsByRecipient(fake)).toEqual(
+      new Map([
+        [phone(1), 1],
+        [phone(2), 1],
+      ]),
+    );
+    // The rejected number was tried once (the 503s went to whoever asked first) and not again.
+    expect(fake.requests.filter((r) => r.to === phone(3) && r.status === 400)).toHaveLength(1);
+    const byPhone = new Map((await messagesOf(server, id)).map((m) => [m.contact, m]));
+    expect(byPhone.get(phone(3))).toMatchObject({ status: 'failed', retryable: false });
+    expect(byPhone.get(phone(1))).toMatchObject({ status: 'queued' });
+  });
+
   it('leaves the sends failed, with the error, once the fire is MISSED_GRACE late', async () => {
     // The real clock and a short grace: tries at once, after 300, 600 and 1,200 ms, then gives up.
     const server = await startSchedulingServer(fake, {
