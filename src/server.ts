@@ -25,6 +25,9 @@ import type { RetryPolicy } from './outbound/retryPolicy';
 import { scheduleRoutes } from './http/routes/schedules';
 import { createScheduling, type Scheduler, type SchedulerOptions } from './scheduler';
 
+/** Connections the kernel may queue before the server accepts them (see the listen call). */
+const LISTEN_BACKLOG = 2048;
+
 export interface ServerHandle {
   url: string;
   app: Express;
@@ -243,7 +246,9 @@ async function startInstance(
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, () => resolve());
+    // A spike of webhooks opens many connections at once; Node's default queue of 511 pending
+    // connections overflows and the kernel drops the rest (the OS caps it at net.core.somaxconn).
+    server.listen({ port: config.port, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   started.push(() => new Promise((resolve) => server.close(resolve)));
   const port = (server.address() as { port: number }).port;
