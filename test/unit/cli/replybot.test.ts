@@ -34,6 +34,14 @@ function brokenCopy(edit: (dir: string) => void): string {
   return dir;
 }
 
+/** The `--rules` and `--templates` options pointing into a copy made by brokenCopy. */
+const dirsOf = (dir: string) => [
+  '--rules',
+  path.join(dir, 'rules'),
+  '--templates',
+  path.join(dir, 'templates'),
+];
+
 describe('replybot rules check', () => {
   it('accepts the example rules and templates', async () => {
     const { code, out } = await run(['rules', 'check']);
@@ -48,14 +56,7 @@ describe('replybot rules check', () => {
         'rules:\n  - id: hours\n    when: { regex: "(" }\n',
       ),
     );
-    const { code, err } = await run([
-      'rules',
-      'check',
-      '--rules',
-      path.join(dir, 'rules'),
-      '--templates',
-      path.join(dir, 'templates'),
-    ]);
+    const { code, err } = await run(['rules', 'check', ...dirsOf(dir)]);
     expect(code).toBe(1);
     expect(err).toEqual(
       expect.arrayContaining([
@@ -82,14 +83,7 @@ describe('replybot rules check', () => {
         ].join('\n'),
       ),
     );
-    const { code, err } = await run([
-      'rules',
-      'check',
-      '--rules',
-      path.join(dir, 'rules'),
-      '--templates',
-      path.join(dir, 'templates'),
-    ]);
+    const { code, err } = await run(['rules', 'check', ...dirsOf(dir)]);
     expect(code).toBe(1);
     expect(err).toEqual([
       expect.stringMatching(
@@ -106,14 +100,7 @@ describe('replybot rules check', () => {
     const dir = brokenCopy((d) =>
       writeFileSync(path.join(d, 'templates', 'menu.hbs'), 'Menu:\n{{#each items}}\n'),
     );
-    const { code, err } = await run([
-      'rules',
-      'check',
-      '--rules',
-      path.join(dir, 'rules'),
-      '--templates',
-      path.join(dir, 'templates'),
-    ]);
+    const { code, err } = await run(['rules', 'check', ...dirsOf(dir)]);
     expect(code).toBe(1);
     expect(err[0]).toMatch(/menu\.hbs:\d+:\d+ /);
   });
@@ -133,14 +120,7 @@ describe('replybot rules test', () => {
         'rules:\n  - id: greedy\n    when: { contains: [hours] }\n    reply: { text: mine }\n    examples: [hours please]\n',
       ),
     );
-    const { code, out } = await run([
-      'rules',
-      'test',
-      '--rules',
-      path.join(dir, 'rules'),
-      '--templates',
-      path.join(dir, 'templates'),
-    ]);
+    const { code, out } = await run(['rules', 'test', ...dirsOf(dir)]);
     expect(code).toBe(1);
     expect(out).toContain('FAIL hours: "hours?" was answered by rule greedy');
     expect(out[out.length - 1]).toMatch(/^\d+ passed, [1-9]\d* failed$/);
