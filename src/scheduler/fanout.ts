@@ -76,7 +76,14 @@ export async function fanOut(
   const counts: FanOutCounts = { sent: 0, skipped: 0, failed: 0, deferred: 0, already: 0 };
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
-  const halted = () => failure !== null || control.stopped();
+  // Whether recipients were left out; a stop that comes while the last sends are in flight does
+  // not make a fire that reached everyone an unfinished one.
+  let leftOut = false;
+  const halted = () => {
+    if (failure === null && !control.stopped()) return false;
+    leftOut = true;
+    return true;
+  };
 
   const batches = options.deferredOnly
     ? deferredBatches(deps.models, schedule._id, fireAt, deps.batchSize)
@@ -119,11 +126,11 @@ export async function fanOut(
         });
       inFlight.add(send);
     }
-    if (halted()) break;
+    if (leftOut) break;
   }
   await Promise.all(inFlight);
   if (failure !== null) throw failure;
-  return { end: control.stopped() ? 'stopped' : 'completed', counts };
+  return { end: leftOut ? 'stopped' : 'completed', counts };
 }
 
 async function sendToRecipient(

@@ -164,7 +164,12 @@ export class FireRunner {
         wait = Math.min(wait * 2, OUTAGE_RETRY_MAX_MS);
       }
       if (end === 'completed') {
-        await ledger.finish(run, 'done');
+        // Every recipient was handled, even if a cancel or a shutdown came while the last sends
+        // were in flight. Only a lease lost meanwhile leaves the finishing to the new owner.
+        if (!(await ledger.finish(run, 'done'))) {
+          logger.warn('fire taken over by another instance', meta);
+          return 'lost';
+        }
         await this.settleOneOff(schedule, 'done');
         await this.noteRecurringFire(schedule, run.fireAt);
         logger.info('scheduled fire sent', { ...meta, ...counts });
