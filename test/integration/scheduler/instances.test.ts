@@ -8,8 +8,8 @@ import { admin, phone, sleep, startSchedulingServer, twilioEnv, waitFor } from '
 
 jest.setTimeout(30_000);
 
-// A change reaches B within a poll (about a second); the margin is for a full test run, where a
-// 2,000-request burst in the other jest worker can starve this one for several seconds.
+// A change reaches B within a poll (about a second); the margin is for a full test run on two
+// cores, where the suite in the other jest worker can starve this one for seconds.
 const PICKUP_MS = 20_000;
 
 describe('a schedule changed on one instance, sent by another', () => {
