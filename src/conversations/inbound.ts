@@ -1,10 +1,12 @@
 // The inbound pipeline: a texter's message in, the decision applied, the TwiML reply out.
+import { Types } from 'mongoose';
 import type { Clock } from '../clock';
 import type { BotContent } from '../content/botContent';
 import { evaluate, type Outcome } from '../content/evaluate';
 import { retryBusy } from '../db/busy';
-import { messageIdFor, threadIdFor } from '../db/ids';
+import { derivedId, messageIdFor, threadIdFor } from '../db/ids';
 import { isDuplicateKeyError, type Models } from '../db/models';
+import type { MessageDoc } from '../db/models/message';
 import type { ThreadDoc } from '../db/models/thread';
 import { buildTwiml } from '../templates';
 import type { ConversationStore } from './store';
@@ -108,26 +110,7 @@ export class InboundService {
 
     const now = receivedAt ?? this.o.clock.now();
     const thread = existingThread ?? (await this.o.store.ensureThread(msg.from, msg.to));
-    const content = this.o.content.current();
-    const outcome = content
-      ? evaluate(content, {
-          message: {
-            body: msg.body,
-            from: msg.from,
-            to: msg.to,
-            media: msg.media.map((m) => ({ url: m.url, contentType: m.contentType ?? undefined })),
-          },
-          thread: {
-            state: thread.state ?? null,
-            vars: (thread.vars as Record<string, unknown>) ?? {},
-            tags: thread.tags ?? [],
-            messageCount: thread.inboundCount ?? 0,
-            optedOut: Boolean(thread.optedOut),
-            firstSeen: thread.firstMessageAt ?? null,
-          },
-          now,
-        })
-      : null;
+    const outcome = this.decide(msg, thread, now);
     if (outcome?.error) {
       this.o.logger.error('reply failed; answered with the fallback', {
         rule: outcome.rule?.id,
@@ -157,6 +140,7 @@ export class InboundService {
               status: 'received',
               rule: ruleId,
               replyTwiml: twiml,
+              seq: (thread.inboundCount ?? 0) + 1,
               createdAt: now,
             },
             ...replies.map((r, i) => ({
@@ -179,19 +163,10 @@ export class InboundService {
       );
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      const first = await this.o.models.Message.findById(id, { replyTwiml: 1, rule: 1 }).lean();
-      return {
-        twiml: first?.replyTwiml ?? EMPTY_TWIML,
-        duplicate: true,
-        kind: 'duplicate',
-        rule: first?.rule ?? null,
-      };
+      return this.answerRepeat(msg, thread, id);
     }
 
-    await this.applyToThread(thread, outcome, now, replies.length);
-    if (outcome?.schedule) await this.scheduleFollowUp(thread, outcome, msg);
-
-    this.o.onInbound?.(outcome?.kind ?? 'no_rules', ruleId);
+    await this.takeIn(thread, outcome, msg, key, now);
     this.o.logger.info('inbound handled', {
       kind: outcome?.kind ?? 'no_rules',
       rule: ruleId,
@@ -206,13 +181,82 @@ export class InboundService {
     };
   }
 
-  private async applyToThread(
+  private decide(msg: InboundMessage, thread: ThreadDoc, now: Date): Outcome | null {
+    const content = this.o.content.current();
+    if (!content) return null;
+    return evaluate(content, {
+      message: {
+        body: msg.body,
+        from: msg.from,
+        to: msg.to,
+        media: msg.media.map((m) => ({ url: m.url, contentType: m.contentType ?? undefined })),
+      },
+      thread: {
+        state: thread.state ?? null,
+        vars: (thread.vars as Record<string, unknown>) ?? {},
+        tags: thread.tags ?? [],
+        messageCount: thread.inboundCount ?? 0,
+        optedOut: Boolean(thread.optedOut),
+        firstSeen: thread.firstMessageAt ?? null,
+      },
+      now,
+    });
+  }
+
+  /**
+   * A MessageSid stored before: Twilio's retry, or a journal replay. It gets the first answer. If
+   * the first attempt stored the message but the database went away before the thread took it in,
+   * the thread takes it in now, with the decision made from the same thread.
+   */
+  private async answerRepeat(
+    msg: InboundMessage,
+    thread: ThreadDoc,
+    id: string,
+  ): Promise<InboundResult> {
+    const first = await this.o.models.Message.findById(id, {
+      key: 1,
+      replyTwiml: 1,
+      rule: 1,
+      seq: 1,
+      createdAt: 1,
+    }).lean<MessageDoc>();
+    const repeat: InboundResult = {
+      twiml: first?.replyTwiml ?? EMPTY_TWIML,
+      duplicate: true,
+      kind: 'duplicate',
+      rule: first?.rule ?? null,
+    };
+    // Taken in: the thread's count reached the message's. (Messages stored before `seq` existed
+    // have none and count as taken in.)
+    if (!first?.seq || (thread.inboundCount ?? 0) >= first.seq) return repeat;
+
+    const outcome = this.decide(msg, thread, first.createdAt);
+    await this.takeIn(thread, outcome, msg, first.key, first.createdAt);
+    this.o.logger.warn('finished a message an earlier attempt stored but did not apply', {
+      rule: outcome?.rule?.id ?? null,
+    });
+    return { ...repeat, thread: stateAfter(thread, outcome, first.createdAt) };
+  }
+
+  /**
+   * The thread takes the stored message in: its follow-up and the contact's opt-out first (both
+   * idempotent), then the one thread update that counts it. A repeat of the message compares that
+   * count with the message's `seq` to find out whether it has to do this again.
+   */
+  private async takeIn(
     thread: ThreadDoc,
     outcome: Outcome | null,
+    msg: InboundMessage,
+    key: string,
     now: Date,
-    replies: number,
   ): Promise<void> {
-    const set: Record<string, unknown> = { lastMessageAt: now };
+    if (outcome?.schedule) await this.scheduleFollowUp(thread, outcome, msg, key);
+    // Opt-out is per contact: record it (or clear it) for all of the contact's threads.
+    if (outcome?.optOut)
+      await this.o.store.setOptedOut(thread.contact, thread.number, true, 'keyword');
+    if (outcome?.optIn) await this.o.store.setOptedOut(thread.contact, null, false);
+
+    const set: Record<string, unknown> = { lastMessageAt: now, lastInbound: key };
     if (!thread.firstMessageAt) set.firstMessageAt = now;
     if (outcome) {
       for (const [name, value] of Object.entries(outcome.set)) set[`vars.${name}`] = value;
@@ -225,16 +269,14 @@ export class InboundService {
       }
       if (outcome.optOut) Object.assign(set, { optedOut: true, optedOutAt: now });
     }
+    const replies = outcome?.replies.length ?? 0;
     await retryBusy(() =>
       this.o.models.Thread.updateOne(
-        { _id: thread._id },
+        { _id: thread._id, lastInbound: { $ne: key } },
         { $set: set, $inc: { inboundCount: 1, messageCount: 1 + replies } },
       ),
     );
-    // Opt-out is per contact: record it (or clear it) for all of the contact's threads.
-    if (outcome?.optOut)
-      await this.o.store.setOptedOut(thread.contact, thread.number, true, 'keyword');
-    if (outcome?.optIn) await this.o.store.setOptedOut(thread.contact, null, false);
+    this.o.onInbound?.(outcome?.kind ?? 'no_rules', outcome?.rule?.id ?? null);
   }
 
   /** A rule's `schedule:` action becomes a one-off schedule the scheduler sends later. */
@@ -242,24 +284,33 @@ export class InboundService {
     thread: ThreadDoc,
     outcome: Outcome,
     msg: InboundMessage,
+    key: string,
   ): Promise<void> {
     const s = outcome.schedule!;
-    await retryBusy(() =>
-      this.o.models.Schedule.create({
-        name: `${outcome.rule?.id ?? 'rule'} follow-up`,
-        to: [msg.from],
-        from: msg.to,
-        body: s.body ?? null,
-        template: s.template ?? null,
-        vars: {},
-        sendAt: s.at,
-        nextRunAt: s.at,
-        timezone: this.o.timezone,
-        source: 'rule',
-        rule: outcome.rule?.id ?? null,
-        status: 'active',
-      }),
-    );
+    // Its id comes from the message, so finishing the message again cannot schedule it twice.
+    const _id = new Types.ObjectId(derivedId('follow-up', key));
+    try {
+      await retryBusy(() =>
+        this.o.models.Schedule.create({
+          _id,
+          name: `${outcome.rule?.id ?? 'rule'} follow-up`,
+          to: [msg.from],
+          from: msg.to,
+          body: s.body ?? null,
+          template: s.template ?? null,
+          vars: {},
+          sendAt: s.at,
+          nextRunAt: s.at,
+          timezone: this.o.timezone,
+          source: 'rule',
+          rule: outcome.rule?.id ?? null,
+          status: 'active',
+        }),
+      );
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return; // scheduled by the attempt that stored the message
+      throw err;
+    }
     this.o.logger.info('follow-up scheduled', {
       rule: outcome.rule?.id,
       at: s.at.toISOString(),

@@ -149,10 +149,14 @@ describe('hostile input', () => {
     ).expect(200);
 
     // The only operators in queries are the server's own ($setOnInsert, $set, $inc, $in …), never
-    // one that came from a request: no filter holds a request-supplied operator.
+    // one that came from a request: no filter holds a request-supplied operator. The server's own
+    // uses of those operators are listed here, by path, so each new one is a decision.
     const requestOperators = ['$ne', '$gt', '$where', '$regex', '$exists'];
+    const serversOwn = new Set(['0.lastInbound.$ne']); // a thread takes a message in once
     const leaked = queries.flatMap((q) =>
-      operatorsIn(q.args).filter((p) => requestOperators.some((op) => p.endsWith(op))),
+      operatorsIn(q.args).filter(
+        (p) => requestOperators.some((op) => p.endsWith(op)) && !serversOwn.has(p),
+      ),
     );
     expect(leaked).toEqual([]);
     expect(queries.length).toBeGreaterThan(0);

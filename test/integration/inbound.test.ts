@@ -156,6 +156,43 @@ describe('POST /twilio/sms', () => {
     expect(await server.models.Message.countDocuments({ thread: t!._id })).toBe(2);
   });
 
+  it("finishes a message whose first attempt stored it but lost the thread's update, on the retry", async () => {
+    const from = '+14155550139';
+    await post(inboundForm({ Body: 'book', From: from })).expect(200);
+    const before = await thread(from);
+    const form = inboundForm({ Body: 'Grace Hopper', From: from });
+    const first = await post(form).expect(200);
+    // What a database gone between the message's insert and the thread's update leaves behind:
+    // the message and its reply stored, the thread as it was before the message.
+    await server.models.Thread.replaceOne({ _id: before!._id }, before!);
+    await server.models.Schedule.deleteMany({ to: from });
+
+    const retry = await post(form).expect(200);
+    expect(retry.text).toBe(first.text);
+    expect(await thread(from)).toMatchObject({
+      state: null,
+      vars: { name: 'Grace Hopper' },
+      tags: ['booked'],
+      inboundCount: 2,
+      messageCount: 4,
+    });
+    const followUps = await server.models.Schedule.find({ to: from }).lean();
+    expect(followUps.map((f) => f.body)).toEqual(['See you soon, Grace Hopper!']);
+    expect(await server.models.Message.countDocuments({ contact: from })).toBe(4);
+
+    // A further retry, and a retry of the earlier message, change nothing.
+    await post(form).expect(200);
+    const bookSid = before!.lastInbound!.replace(/^in:/, '');
+    await post(inboundForm({ Body: 'book', From: from, MessageSid: bookSid })).expect(200);
+    expect(await thread(from)).toMatchObject({ state: null, inboundCount: 2, messageCount: 4 });
+
+    // Gone after the follow-up was created: finishing it again does not schedule it twice.
+    await server.models.Thread.replaceOne({ _id: before!._id }, before!);
+    await post(form).expect(200);
+    expect(await thread(from)).toMatchObject({ vars: { name: 'Grace Hopper' }, inboundCount: 2 });
+    expect(await server.models.Schedule.countDocuments({ to: from })).toBe(1);
+  });
+
   it('answers concurrent retries of one MessageSid identically and stores it once', async () => {
     const from = '+14155550138';
     const form = inboundForm({ Body: 'hours', From: from });

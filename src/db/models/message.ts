@@ -60,6 +60,12 @@ export const messageSchema = new Schema(
     encoding: { type: String, default: null },
     /** Inbound only: the TwiML we answered with, given again when Twilio retries. */
     replyTwiml: { type: String, default: null },
+    /**
+     * Inbound only: the thread's inboundCount once it has taken this message in. A repeat of the
+     * message finds the thread below it when the first attempt stored the message but not the
+     * thread's update (the database went away between the two writes), and finishes it.
+     */
+    seq: { type: Number, default: null },
     /** Outbound via the API: the JSON answered, given again for a repeated Idempotency-Key. */
     requestHash: { type: String, default: null },
   },

@@ -17,6 +17,11 @@ export const threadSchema = new Schema(
     optedOutAt: { type: Date, default: null },
     firstMessageAt: { type: Date, default: null },
     lastMessageAt: { type: Date, default: null },
+    /**
+     * Key of the newest inbound message the thread took in: two attempts at one message (Twilio's
+     * retry on another instance while the first is still running) cannot both count it.
+     */
+    lastInbound: { type: String, default: null },
     /** Messages the contact sent us. */
     inboundCount: { type: Number, default: 0 },
     /** All messages on the thread, both directions. */
