@@ -6,7 +6,17 @@ import { scheduleRunModel, type ScheduleRunDoc } from '../../../src/db/models/sc
 import { freshDatabaseUri } from '../../support/db';
 import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
 import type { TestServer } from '../../support/server';
-import { admin, phone, sendsByRecipient, startSchedulingServer, waitFor } from './helpers';
+import { systemClock } from '../../../src/clock';
+import { ConversationStore } from '../../../src/conversations/store';
+import {
+  OUR_NUMBER,
+  addContacts,
+  admin,
+  phone,
+  sendsByRecipient,
+  startSchedulingServer,
+  waitFor,
+} from './helpers';
 
 const T0 = new Date('2030-06-01T08:00:00Z');
 const OUTAGE = { status: 503, code: 20500, message: 'Service unavailable' };
@@ -97,6 +107,82 @@ describe('scheduled sends during a Twilio outage', () => {
     expect(byPhone.get(phone(1))).toMatchObject({ status: 'queued' });
   });
 
+  it('a retry goes over the deferred sends only: who gets the fire was fixed when it went out', async () => {
+    const server = await startSchedulingServer(fake, {
+      clock: new ManualClock(T0),
+      scheduler: { outageRetryMs: 500 },
+    });
+    servers.push(server);
+    await addContacts(server.models, { from: 11, count: 2, tag: 'club' });
+    fake.failNext(2 * TRIES_PER_SEND, OUTAGE);
+    const created = await admin(server.url)
+      .post('/api/schedules', { to: { tag: 'club' }, body: 'Club night', sendAt: T0.toISOString() })
+      .expect(201);
+    const id = created.body.id as string;
+
+    const fired = server.scheduler!.tick();
+    await waitFor(
+      async () => (await messagesOf(server, id)).filter((m) => m.status === 'failed').length === 2,
+      5_000,
+      'both sends to be deferred',
+    );
+    // Tagged while the fire waits out the outage: not one of its recipients.
+    await addContacts(server.models, { from: 13, count: 1, tag: 'club' });
+    await fired;
+    await waitFor(
+      async () => (await admin(server.url).get(`/api/schedules/${id}`)).body.status === 'done',
+      10_000,
+      'the one-off to finish',
+    );
+
+    expect(sendsByRecipient(fake)).toEqual(
+      new Map([
+        [phone(11), 1],
+        [phone(12), 1],
+      ]),
+    );
+    expect((await messagesOf(server, id)).map((m) => m.contact).sort()).toEqual([
+      phone(11),
+      phone(12),
+    ]);
+  });
+
+  it('a recipient who opts out while their send waits out the outage gets nothing: skipped', async () => {
+    const server = await startSchedulingServer(fake, {
+      clock: new ManualClock(T0),
+      scheduler: { outageRetryMs: 500 },
+    });
+    servers.push(server);
+    fake.failNext(RECIPIENTS.length * TRIES_PER_SEND, OUTAGE);
+    const id = await schedule(server);
+
+    const fired = server.scheduler!.tick();
+    await waitFor(
+      async () =>
+        (await messagesOf(server, id)).filter((m) => m.status === 'failed').length ===
+        RECIPIENTS.length,
+      5_000,
+      'the sends to be deferred',
+    );
+    await new ConversationStore(server.models, systemClock).setOptedOut(phone(2), OUR_NUMBER, true);
+    await fired;
+
+    expect(sendsByRecipient(fake)).toEqual(
+      new Map([
+        [phone(1), 1],
+        [phone(3), 1],
+      ]),
+    );
+    const byPhone = new Map((await messagesOf(server, id)).map((m) => [m.contact, m.status]));
+    expect(byPhone).toEqual(
+      new Map([
+        [phone(1), 'queued'],
+        [phone(2), 'skipped'],
+        [phone(3), 'queued'],
+      ]),
+    );
+  });
+
   it('leaves the sends failed, with the error, once the fire is MISSED_GRACE late', async () => {
     // The real clock and a short grace: tries at once, after 300, 600 and 1,200 ms, then gives up.
     const server = await startSchedulingServer(fake, {
@@ -165,5 +251,45 @@ describe('scheduled sends during a Twilio outage', () => {
     const records = await messagesOf(second, id);
     expect(records).toHaveLength(RECIPIENTS.length);
     expect(records.every((r) => r.status === 'queued' && r.sid)).toBe(true);
+  });
+
+  it('a fire resumed after it is MISSED_GRACE late leaves its failed sends failed', async () => {
+    const uri = freshDatabaseUri('outage');
+    const clock = new ManualClock(T0);
+    const env = { MONGODB_URI: uri, MISSED_GRACE: '30s' };
+    // The first instance would try again in 20 s, within the grace; it is stopped before that.
+    const first = await startSchedulingServer(fake, {
+      clock,
+      env,
+      scheduler: { outageRetryMs: 20_000 },
+    });
+    fake.failNext(RECIPIENTS.length * TRIES_PER_SEND, OUTAGE);
+    const id = await schedule(first);
+    const ticked = first.scheduler!.tick();
+    await waitFor(
+      async () =>
+        (await messagesOf(first, id)).filter((m) => m.status === 'failed').length ===
+        RECIPIENTS.length,
+      10_000,
+      'the sends to be recorded failed',
+    );
+    clock.advance(25_000); // the first instance waits the outage out for 25 s, then stops
+    await first.close();
+    await ticked;
+    // 10 s later another instance takes the fire over (it has not been abandoned for longer than
+    // MISSED_GRACE) and Twilio is back, but the fire is 35 s late: its sends are left failed.
+    clock.advance(10_000);
+
+    const second = await startSchedulingServer(fake, { clock, env });
+    servers.push(second);
+    const runOf = () =>
+      scheduleRunModel(second.connection).findOne({ schedule: id }).lean<ScheduleRunDoc>();
+    await waitFor(async () => (await runOf())?.status === 'done', 10_000, 'the resumed fire');
+    expect(await runOf()).toMatchObject({ takeovers: 1, owner: expect.not.stringMatching(/^$/) });
+
+    expect(delivered()).toHaveLength(0);
+    const records = await messagesOf(second, id);
+    expect(records.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+    for (const record of records) expect(record.errorMessage).toMatch(/503|unavailable/i);
   });
 });
