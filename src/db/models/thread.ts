@@ -18,8 +18,8 @@ export const threadSchema = new Schema(
     firstMessageAt: { type: Date, default: null },
     lastMessageAt: { type: Date, default: null },
     /**
-     * Key of the newest inbound message the thread took in: two attempts at one message (Twilio's
-     * retry on another instance while the first is still running) cannot both count it.
+     * Key of the newest inbound message the thread took in: a repeat that finishes a message
+     * (conversations/inbound.ts) does not count it again if its first attempt got there first.
      */
     lastInbound: { type: String, default: null },
     /** Messages the contact sent us. */
