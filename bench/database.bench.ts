@@ -2,8 +2,11 @@
 // three operations of the webhook's hot path. The same-run baseline is the smallest collection.
 // On MongoDB every row stays flat (the `_id` index serves all three). On the embedded FerretDB v1
 // the update grows with the collection: see docs/benchmarks.md for why.
+// Then what the same operations cost the *server's* CPU (the mongoose and driver side, whatever
+// the database), against the driver's cheapest round trip, a ping, in the same run.
 // Run: npx tsx bench/database.bench.ts
-import mongoose from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
+import { bindModels } from '../src/db/models';
 import { benchDatabase } from './support/environment';
 
 const SIZES = [100, 2_000, 20_000];
@@ -69,10 +72,95 @@ export async function runDatabaseBench(): Promise<void> {
       );
     }
     console.log(`(×N: compared with the same operation on ${base.size} documents in this run)`);
+    // A database of its own: the hot path's collections are small, as the server CPU is the point.
+    const small = await mongoose.createConnection(db.uri(`bench_client_${Date.now()}`)).asPromise();
+    try {
+      await clientCpu(small);
+    } finally {
+      await small.close();
+    }
   } finally {
     await connection.close();
     await db.stop();
   }
+}
+
+/** Server CPU (user + system) per operation, in ms, after a warm-up. */
+async function cpuPerOp(rounds: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 300; i++) await op(-1 - i);
+  const started = process.cpuUsage();
+  for (let i = 0; i < rounds; i++) await op(i);
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000 / rounds;
+}
+
+/** The hot path's three calls as the webhook makes them (src/conversations/inbound.ts). */
+export async function clientCpu(connection: Connection): Promise<void> {
+  const models = bindModels(connection);
+  const run = Date.now();
+  const thread = `bench-thread-${run}`;
+  await models.Thread.create({ _id: thread, contact: '+14155550001', number: '+14155550100' });
+  const messages = (i: number) => {
+    const at = new Date();
+    return [
+      {
+        _id: `in-${run}-${i}`,
+        key: `in:${run}:${i}`,
+        thread,
+        direction: 'inbound',
+        contact: '+14155550001',
+        number: '+14155550100',
+        body: 'hours',
+        sid: `SM${run}${i}`,
+        status: 'received',
+        rule: 'hours',
+        replyTwiml: '<Response><Message>We are open 7am-7pm.</Message></Response>',
+        seq: 1,
+        createdAt: at,
+      },
+      {
+        _id: `reply-${run}-${i}`,
+        key: `reply:${run}:${i}:0`,
+        thread,
+        direction: 'outbound',
+        contact: '+14155550001',
+        number: '+14155550100',
+        body: 'We are open 7am-7pm.',
+        status: 'twiml',
+        rule: 'hours',
+        createdAt: new Date(at.getTime() + 1),
+      },
+    ];
+  };
+  const rounds = 1000;
+  const ping = await cpuPerOp(rounds, () => connection.db!.command({ ping: 1 }));
+  const rows: [string, number][] = [
+    ['driver: ping (baseline)', ping],
+    [
+      'Thread.findById().lean()',
+      await cpuPerOp(rounds, () => models.Thread.findById(thread).lean()),
+    ],
+    [
+      'Message.insertMany([message, reply])',
+      await cpuPerOp(rounds, (i) => models.Message.insertMany(messages(i), { ordered: true })),
+    ],
+    [
+      'Thread.updateOne({_id}, {$set, $inc})',
+      await cpuPerOp(rounds, () =>
+        models.Thread.updateOne(
+          { _id: thread },
+          { $set: { lastMessageAt: new Date() }, $inc: { inboundCount: 1, messageCount: 2 } },
+        ),
+      ),
+    ],
+  ];
+  console.log(`\nserver CPU per operation (mongoose + driver; ${rounds} each)`);
+  for (const [name, ms] of rows)
+    console.log(`${name.padEnd(40)} ${ms.toFixed(3).padStart(7)} ms (×${(ms / ping).toFixed(1)})`);
+  const hotPath = rows.slice(1).reduce((sum, [, ms]) => sum + ms, 0);
+  console.log(
+    `${'the three together (one webhook message)'.padEnd(40)} ${hotPath.toFixed(3).padStart(7)} ms`,
+  );
 }
 
 if (require.main === module) {
