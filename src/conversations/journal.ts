@@ -2,10 +2,12 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   writeSync,
 } from 'node:fs';
@@ -35,9 +37,21 @@ export class InboundJournal {
   }
 
   append(entry: JournalEntry): void {
-    this.fd ??= openSync(this.file, 'a');
+    this.fd ??= this.openForAppend();
     writeSync(this.fd, `${JSON.stringify(entry)}\n`);
     fsyncSync(this.fd);
+  }
+
+  /** A torn line left by a crash is ended first, so it cannot swallow the next entry. */
+  private openForAppend(): number {
+    const fd = openSync(this.file, 'a+');
+    const { size } = fstatSync(fd);
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) writeSync(fd, '\n');
+    }
+    return fd;
   }
 
   /** Everything journalled, oldest first. A torn last line (a crash mid-write) is skipped. */
