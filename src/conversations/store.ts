@@ -59,6 +59,8 @@ export interface OutboundRecord {
 export class ConversationStore {
   /** Serialises work on one thread within this instance (see keyedLock.ts). */
   readonly threadLock = new KeyedLock();
+  /** Serialises status callbacks for one message within this instance (see applyStatus). */
+  private readonly statusLock = new KeyedLock();
 
   constructor(
     private readonly models: Models,
@@ -234,9 +236,20 @@ export class ConversationStore {
 
   /**
    * Applies a status callback, moving forward only: the update matches only while the stored
-   * status ranks lower, so two callbacks racing cannot move it back either.
+   * status ranks lower, so two callbacks racing cannot move it back either. On MongoDB that
+   * conditional update is atomic; FerretDB v1 (the embedded database) reads, then writes, so
+   * "sent" and "delivered" arriving together could end "sent" — one message's callbacks
+   * therefore take turns within this instance.
    */
-  async applyStatus(
+  applyStatus(
+    sid: string,
+    status: string,
+    errorCode: number | null,
+  ): Promise<'updated' | 'stale' | 'unknown_sid'> {
+    return this.statusLock.run(String(sid), () => this.applyStatusNow(sid, status, errorCode));
+  }
+
+  private async applyStatusNow(
     sid: string,
     status: string,
     errorCode: number | null,

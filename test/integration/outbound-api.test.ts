@@ -548,6 +548,23 @@ describe('POST /api/messages', () => {
       expect(m!.status).toBe('delivered');
     });
 
+    it('ends "delivered" when "sent" and "delivered" arrive at the same moment', async () => {
+      // Twilio sends them moments apart, and they may overtake each other on the way.
+      const sends = [];
+      for (let i = 0; i < 20; i++)
+        sends.push(await send({ to: '+14155550116', body: `race ${i}` }).expect(202));
+      await Promise.all(
+        sends.flatMap((s) => [
+          callback(statusForm(s.body.sid, 'sent')).expect(204),
+          callback(statusForm(s.body.sid, 'delivered')).expect(204),
+        ]),
+      );
+      const stored = await server.models.Message.find({
+        _id: { $in: sends.map((s) => s.body.id) },
+      }).lean();
+      expect(stored.map((m) => m.status)).toEqual(sends.map(() => 'delivered'));
+    });
+
     it('stores the ErrorCode of an undelivered message', async () => {
       const sent = await send({ to: '+14155550112', body: 'x' }).expect(202);
       const form = {
