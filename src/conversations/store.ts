@@ -59,8 +59,9 @@ export interface OutboundRecord {
 export class ConversationStore {
   /** Serialises work on one thread within this instance (see keyedLock.ts). */
   readonly threadLock = new KeyedLock();
-  /** Serialises status callbacks for one message within this instance (see applyStatus). */
+  /** Serialise status callbacks, and retry claims, of one message within this instance. */
   private readonly statusLock = new KeyedLock();
+  private readonly claimLock = new KeyedLock();
 
   constructor(
     private readonly models: Models,
@@ -196,16 +197,20 @@ export class ConversationStore {
 
   /**
    * Takes a failed send that never reached Twilio (no SID) back to `sending` for another attempt.
-   * Returns null when it is no longer such a message (another repeat claimed it first).
+   * Returns null when it is no longer such a message (another repeat claimed it first). Claims
+   * of one message take turns within this instance: on FerretDB v1 the conditional update is not
+   * atomic, and two repeats arriving together would both win it and both call Twilio.
    */
-  async claimFailedForRetry(id: string): Promise<MessageDoc | null> {
-    return retryBusy(() =>
-      this.models.Message.findOneAndUpdate(
-        // Not a rejection: another repeat may have tried it meanwhile and been refused for good.
-        { _id: String(id), status: 'failed', sid: null, retryable: { $ne: false } },
-        { $set: { status: 'sending', errorCode: null, errorMessage: null, retryable: null } },
-        { new: true },
-      ).lean<MessageDoc>(),
+  claimFailedForRetry(id: string): Promise<MessageDoc | null> {
+    return this.claimLock.run(String(id), () =>
+      retryBusy(() =>
+        this.models.Message.findOneAndUpdate(
+          // Not a rejection: another repeat may have tried it meanwhile and been refused for good.
+          { _id: String(id), status: 'failed', sid: null, retryable: { $ne: false } },
+          { $set: { status: 'sending', errorCode: null, errorMessage: null, retryable: null } },
+          { new: true },
+        ).lean<MessageDoc>(),
+      ),
     );
   }
 

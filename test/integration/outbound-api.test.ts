@@ -417,6 +417,18 @@ describe('POST /api/messages', () => {
     expect(fake.requests).toHaveLength(4);
   });
 
+  it('repeats of a failed Idempotency-Key arriving together try Twilio again once', async () => {
+    fake.failNext(3, { status: 503, code: 20500, message: 'Service unavailable' });
+    const request = { to: '+14155550136', body: 'once, please' };
+    await send(request, 'together').expect(502);
+    const before = fake.requests.length;
+    const repeats = await Promise.all(Array.from({ length: 10 }, () => send(request, 'together')));
+    expect(repeats.map((r) => r.status)).toEqual(repeats.map(() => 202));
+    expect(fake.requests.slice(before).map((r) => r.status)).toEqual([201]);
+    expect(new Set(repeats.map((r) => r.body.id)).size).toBe(1);
+    expect(await server.models.Message.countDocuments({ contact: '+14155550136' })).toBe(1);
+  });
+
   it.each([
     [21211, 422, 'invalid_recipient'],
     [21610, 409, 'opted_out'],
