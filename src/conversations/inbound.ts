@@ -58,23 +58,25 @@ export interface InboundServiceOptions {
 
 const EMPTY_TWIML = buildTwiml([]);
 
+/** What the rules see of a stored thread. */
+export function threadState(thread: ThreadDoc): ThreadState {
+  return {
+    state: thread.state ?? null,
+    vars: (thread.vars as Record<string, unknown>) ?? {},
+    tags: thread.tags ?? [],
+    inboundCount: thread.inboundCount ?? 0,
+    optedOut: Boolean(thread.optedOut),
+    firstSeen: thread.firstMessageAt ?? null,
+  };
+}
+
 /** The thread as it will be once the outcome is applied (for the outage cache). */
 export function stateAfter(
   thread: ThreadState | ThreadDoc,
   outcome: Outcome | null,
   now: Date,
 ): ThreadState {
-  const before: ThreadState =
-    'contact' in thread
-      ? {
-          state: thread.state ?? null,
-          vars: (thread.vars as Record<string, unknown>) ?? {},
-          tags: thread.tags ?? [],
-          inboundCount: thread.inboundCount ?? 0,
-          optedOut: Boolean(thread.optedOut),
-          firstSeen: thread.firstMessageAt ?? null,
-        }
-      : thread;
+  const before = 'contact' in thread ? threadState(thread) : thread;
   const tags = new Set(before.tags);
   for (const t of outcome?.tags.add ?? []) tags.add(t);
   for (const t of outcome?.tags.remove ?? []) tags.delete(t);
@@ -184,6 +186,7 @@ export class InboundService {
   private decide(msg: InboundMessage, thread: ThreadDoc, now: Date): Outcome | null {
     const content = this.o.content.current();
     if (!content) return null;
+    const state = threadState(thread);
     return evaluate(content, {
       message: {
         body: msg.body,
@@ -191,14 +194,7 @@ export class InboundService {
         to: msg.to,
         media: msg.media.map((m) => ({ url: m.url, contentType: m.contentType ?? undefined })),
       },
-      thread: {
-        state: thread.state ?? null,
-        vars: (thread.vars as Record<string, unknown>) ?? {},
-        tags: thread.tags ?? [],
-        messageCount: thread.inboundCount ?? 0,
-        optedOut: Boolean(thread.optedOut),
-        firstSeen: thread.firstMessageAt ?? null,
-      },
+      thread: { ...state, messageCount: state.inboundCount },
       now,
     });
   }

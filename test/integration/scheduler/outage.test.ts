@@ -50,6 +50,14 @@ describe('scheduled sends during a Twilio outage', () => {
   const messagesOf = (server: TestServer, id: string) =>
     server.models.Message.find({ schedule: id }).lean<MessageDoc[]>();
   const delivered = () => fake.requests.filter((r) => r.status === 201);
+  /** Until `count` of the schedule's sends are recorded failed (deferred, during the outage). */
+  const deferred = (server: TestServer, id: string, count = RECIPIENTS.length) =>
+    waitFor(
+      async () =>
+        (await messagesOf(server, id)).filter((m) => m.status === 'failed').length === count,
+      10_000,
+      `${count} sends to be recorded failed`,
+    );
 
   it('tries the failed sends again once Twilio is back: each recipient gets exactly one message', async () => {
     const server = await startSchedulingServer(fake, {
@@ -121,11 +129,7 @@ describe('scheduled sends during a Twilio outage', () => {
     const id = created.body.id as string;
 
     const fired = server.scheduler!.tick();
-    await waitFor(
-      async () => (await messagesOf(server, id)).filter((m) => m.status === 'failed').length === 2,
-      5_000,
-      'both sends to be deferred',
-    );
+    await deferred(server, id, 2);
     // Tagged while the fire waits out the outage: not one of its recipients.
     await addContacts(server.models, { from: 13, count: 1, tag: 'club' });
     await fired;
@@ -157,13 +161,7 @@ describe('scheduled sends during a Twilio outage', () => {
     const id = await schedule(server);
 
     const fired = server.scheduler!.tick();
-    await waitFor(
-      async () =>
-        (await messagesOf(server, id)).filter((m) => m.status === 'failed').length ===
-        RECIPIENTS.length,
-      5_000,
-      'the sends to be deferred',
-    );
+    await deferred(server, id);
     await new ConversationStore(server.models, systemClock).setOptedOut(phone(2), OUR_NUMBER, true);
     await fired;
 
@@ -225,13 +223,7 @@ describe('scheduled sends during a Twilio outage', () => {
       10_000,
       'the failed tries',
     );
-    await waitFor(
-      async () =>
-        (await messagesOf(first, id)).filter((m) => m.status === 'failed').length ===
-        RECIPIENTS.length,
-      5_000,
-      'the sends to be recorded failed',
-    );
+    await deferred(first, id);
     await first.close(); // hands the fire back (keeps the database)
     await ticked;
     clock.advance(5_000); // past the lease, and past the allowance for clock skew
@@ -266,13 +258,7 @@ describe('scheduled sends during a Twilio outage', () => {
     fake.failNext(RECIPIENTS.length * TRIES_PER_SEND, OUTAGE);
     const id = await schedule(first);
     const ticked = first.scheduler!.tick();
-    await waitFor(
-      async () =>
-        (await messagesOf(first, id)).filter((m) => m.status === 'failed').length ===
-        RECIPIENTS.length,
-      10_000,
-      'the sends to be recorded failed',
-    );
+    await deferred(first, id);
     clock.advance(25_000); // the first instance waits the outage out for 25 s, then stops
     await first.close();
     await ticked;
