@@ -68,9 +68,13 @@ export class ConversationStore {
     private readonly clock: Clock,
   ) {}
 
-  /** The thread for (contact, our number), created on first contact. Found by its derived _id. */
+  /**
+   * The thread for (contact, our number), created on first contact. Found by its derived _id. A
+   * new thread of a contact who opted out (on another of our numbers) starts opted out.
+   */
   async ensureThread(contact: string, number: string): Promise<ThreadDoc> {
     const _id = threadIdFor(String(contact), String(number));
+    const optOut = await this.models.OptOut.findById(String(contact)).lean();
     try {
       return await retryBusy(() =>
         this.models.Thread.findOneAndUpdate(
@@ -82,7 +86,8 @@ export class ConversationStore {
               state: null,
               vars: {},
               tags: [],
-              optedOut: false,
+              optedOut: optOut !== null,
+              optedOutAt: optOut?.at ?? null,
               inboundCount: 0,
               messageCount: 0,
             },

@@ -145,6 +145,24 @@ describe('POST /twilio/sms', () => {
     expect(messagesIn(back.text)).toHaveLength(1);
   });
 
+  it('a contact who sent STOP to one of our numbers gets no rule replies from another, even a first message', async () => {
+    const from = '+14155550147';
+    const otherNumber = '+14155550198';
+    await post(inboundForm({ Body: 'STOP', From: from })).expect(200);
+
+    const first = await post(inboundForm({ Body: 'hours', From: from, To: otherNumber })).expect(
+      200,
+    );
+    expect(messagesIn(first.text)).toEqual([]);
+    const other = await server.models.Thread.findOne({ contact: from, number: otherNumber }).lean();
+    expect(other).toMatchObject({ optedOut: true, inboundCount: 1 });
+
+    // START on the new number opts the contact back in everywhere.
+    await post(inboundForm({ Body: 'START', From: from, To: otherNumber })).expect(200);
+    const back = await post(inboundForm({ Body: 'hours', From: from })).expect(200);
+    expect(messagesIn(back.text)).toHaveLength(1);
+  });
+
   it('replies once to a retried MessageSid: the same TwiML, nothing stored twice', async () => {
     const from = '+14155550137';
     const form = inboundForm({ Body: 'book', From: from });
