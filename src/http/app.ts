@@ -6,6 +6,7 @@ import type { HttpContext } from './context';
 import { createErrorHandler, notFoundHandler } from './errorHandler';
 import { adminAuth } from './middleware/adminAuth';
 import { requestLog } from './middleware/requestLog';
+import { requireForm } from './middleware/requireJson';
 import { twilioSignature } from './middleware/twilioSignature';
 import { buildOpenApiDocument, docsSecurityHeaders } from './openapi';
 import { healthRoutes } from './routes/health';
@@ -35,7 +36,10 @@ export function createApp(ctx: HttpContext): Express {
   // Forms are parsed on the webhook routes only (the signature covers the parsed fields), so no
   // other route, least of all the admin API before its credentials are checked, reads one.
   const parseAndVerify: RequestHandler = (req, res, next) => {
-    form(req, res, (err?: unknown) => (err ? next(err) : verify(req, res, next)));
+    requireForm(req, res, (wrongType?: unknown) => {
+      if (wrongType) return next(wrongType);
+      form(req, res, (err?: unknown) => (err ? next(err) : verify(req, res, next)));
+    });
   };
   app.use(
     twilioWebhookRoutes({

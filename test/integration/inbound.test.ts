@@ -347,6 +347,20 @@ describe('POST /twilio/sms', () => {
     expect(res.body.error).toMatchObject({ code: 'missing_fields', details: { missing: [field] } });
   });
 
+  it.each(['/twilio/sms', '/twilio/status'])(
+    '415 for a body that is not a form on %s, with nothing stored',
+    async (route) => {
+      const before = await server.models.Message.countDocuments();
+      const res = await request(server.url)
+        .post(route)
+        .set('X-Twilio-Signature', sign(fake.authToken, `${PUBLIC_URL}${route}`, {}))
+        .send({ From: '+14155550152', To: OUR_NUMBER, MessageSid: 'SM' + '1'.repeat(32) })
+        .expect(415);
+      expect(res.body.error.code).toBe('unsupported_media_type');
+      expect(await server.models.Message.countDocuments()).toBe(before);
+    },
+  );
+
   describe('POST /api/rules/test', () => {
     it('shows the decision, reply, TwiML and actions without storing anything', async () => {
       const before = await server.models.Message.countDocuments();
