@@ -106,18 +106,14 @@ export class FireRunner {
     const watchers = this.watchers.get(id) ?? new Set();
     this.watchers.set(id, watchers.add(watch));
     const cancelCheck = setInterval(watch, this.d.cancelCheckMs);
+    // Renews the run's lease only. The schedule document is left alone while the fire runs (a
+    // one-off's old claim defers to this lease in recovery): on the embedded FerretDB, whose
+    // updates are read-modify-write, a write here could undo an admin's cancel.
     const heartbeat = setInterval(() => {
       ledger
         .renew(run)
-        .then(async (owned) => {
+        .then((owned) => {
           if (!owned) lost = true;
-          // A one-off's claim stays fresh too, so recovery does not look at it while it runs.
-          if (owned && !schedule.cron) {
-            await this.d.Schedule.updateOne(
-              { _id: schedule._id, status: 'running' },
-              { $set: { claimedAt: this.d.clock.now() } },
-            );
-          }
         })
         .catch((err: Error) =>
           logger.warn('lease renewal failed', { ...meta, error: err.message }),
@@ -171,7 +167,6 @@ export class FireRunner {
           return 'lost';
         }
         await this.settleOneOff(schedule, 'done');
-        await this.noteRecurringFire(schedule, run.fireAt);
         logger.info('scheduled fire sent', { ...meta, ...counts });
         return 'done';
       }
@@ -223,16 +218,6 @@ export class FireRunner {
     await this.d.Schedule.updateOne(
       { _id: schedule._id, status: 'running' },
       { $set: { status: end, lastRunAt: this.d.clock.now(), nextRunAt: null, claimedBy: null } },
-    );
-  }
-
-  private async noteRecurringFire(schedule: ScheduleDoc, fireAt: Date): Promise<void> {
-    if (!schedule.cron) return;
-    const [next] = upcomingRuns(schedule.cron, schedule.timezone, 1, this.d.clock.now());
-    // $max: fires may finish out of order; lastRunAt only moves forward.
-    await this.d.Schedule.updateOne(
-      { _id: schedule._id, status: 'active' },
-      { $max: { lastRunAt: fireAt }, $set: { nextRunAt: next ?? null } },
     );
   }
 }

@@ -69,12 +69,12 @@ export class ScheduleService {
     const created = await this.d.models.Schedule.create({
       ...fields,
       status: fields.enabled ? 'active' : 'paused',
-      nextRunAt: nextRunAt(fields, this.d.clock.now()),
+      nextRunAt: nextRunAt(fields),
       source: 'api',
       revision: 0,
     });
     this.changed(String(created._id));
-    return toScheduleView(created.toObject() as ScheduleDoc);
+    return this.view(created.toObject() as ScheduleDoc);
   }
 
   async list(
@@ -91,7 +91,7 @@ export class ScheduleService {
         .lean<ScheduleDoc[]>(),
       this.d.models.Schedule.countDocuments(query),
     ]);
-    return { items: items.map(toScheduleView), page, limit, total };
+    return { items: await Promise.all(items.map((s) => this.view(s))), page, limit, total };
   }
 
   async get(id: string): Promise<ScheduleDetail> {
@@ -106,7 +106,7 @@ export class ScheduleService {
         ? upcomingRuns(schedule.cron, schedule.timezone, 5, this.d.clock.now())
         : [];
     return {
-      ...toScheduleView(schedule),
+      ...(await this.view(schedule)),
       upcoming,
       runs: runs.map((r) => toRunView(r, counts.get(r.fireAt.getTime()) ?? {})),
     };
@@ -147,7 +147,7 @@ export class ScheduleService {
       sendAtChanged: change.sendAt !== undefined || (change.enabled === true && !current.enabled),
     });
     set.status = next.enabled ? 'active' : 'paused';
-    set.nextRunAt = nextRunAt(next, this.d.clock.now());
+    set.nextRunAt = nextRunAt(next);
     // Only if nobody changed or claimed it since we read it (a one-off may be claimed any moment).
     const updated = await this.d.models.Schedule.findOneAndUpdate(
       { _id: current._id, revision: current.revision, status: String(current.status) },
@@ -161,7 +161,7 @@ export class ScheduleService {
       );
     }
     this.changed(id);
-    return toScheduleView(updated);
+    return this.view(updated);
   }
 
   /** Cancels: no further fires; a fan-out under way stops before its next recipients. Idempotent. */
@@ -174,11 +174,26 @@ export class ScheduleService {
     ).lean<ScheduleDoc>();
     if (canceled) {
       this.changed(id);
-      return toScheduleView(canceled);
+      return this.view(canceled);
     }
     const now = await this.find(id);
-    if (now.status === 'canceled') return toScheduleView(now);
+    if (now.status === 'canceled') return this.view(now);
     throw new ConflictError(`The schedule is already ${now.status}`, 'schedule_not_editable');
+  }
+
+  /**
+   * The API's view. A recurring schedule's next fire comes from its cron, its last from its runs:
+   * the fire path never writes the schedule document (models/schedule.ts says why).
+   */
+  private async view(s: ScheduleDoc): Promise<ScheduleView> {
+    const stored = toScheduleView(s);
+    if (!s.cron) return stored;
+    const last = await this.d.Run.findOne({ schedule: s._id, status: 'done' }, { fireAt: 1 })
+      .sort({ fireAt: -1 })
+      .lean<{ fireAt: Date }>();
+    const [next] =
+      s.status === 'active' ? upcomingRuns(s.cron, s.timezone, 1, this.d.clock.now()) : [];
+    return { ...stored, nextRunAt: next ?? null, lastRunAt: last?.fireAt ?? null };
   }
 
   private async find(id: string): Promise<ScheduleDoc> {
@@ -243,12 +258,7 @@ function recipientFields(to: RecipientsInput): { to: string[]; tag: string | nul
   return { to: [], tag: to.tag };
 }
 
-/** One-off: its sendAt (what the claim polls on). Recurring: the next fire, for display. */
-function nextRunAt(
-  s: Pick<ScheduleDoc, 'sendAt' | 'cron' | 'timezone' | 'enabled'>,
-  now: Date,
-): Date | null {
-  if (!s.enabled) return s.sendAt ?? null;
-  if (s.cron) return upcomingRuns(s.cron, s.timezone, 1, now)[0] ?? null;
-  return s.sendAt ?? null;
+/** One-off: its sendAt (what the claim polls on). Recurring: null, computed when shown. */
+function nextRunAt(s: Pick<ScheduleDoc, 'sendAt' | 'cron'>): Date | null {
+  return s.cron ? null : (s.sendAt ?? null);
 }

@@ -33,8 +33,13 @@ export const scheduleSchema = new Schema(
     timezone: { type: String, required: true },
     enabled: { type: Boolean, default: true },
     status: { type: String, enum: SCHEDULE_STATUSES, default: 'active' },
-    /** The next fire time (one-off: sendAt); what the scheduler polls on. */
+    /** One-off: its sendAt while due, what the scheduler polls on. Recurring: null (see below). */
     nextRunAt: { type: Date, default: null },
+    /**
+     * One-off: when its fire ended. A recurring schedule's next and last fire are not stored: the
+     * API computes them (cron, and schedule_runs), because a write here after every fire could,
+     * on the embedded FerretDB whose updates are read-modify-write, undo an admin's cancel.
+     */
     lastRunAt: { type: Date, default: null },
     /** One-off claim: which instance took it and when, so a crashed claim can be seen. */
     claimedBy: { type: String, default: null },

@@ -41,6 +41,12 @@ describe('recurring schedules', () => {
     expect(detail.body.runs.map((r: { status: string }) => r.status)).toEqual(
       slots.map(() => 'done'),
     );
+    // Read from its runs and its status, not stored by the fires.
+    expect(detail.body).toMatchObject({
+      status: 'canceled',
+      lastRunAt: new Date(slots[slots.length - 1]).toISOString(),
+      nextRunAt: null,
+    });
 
     await sleep(1500);
     expect(fake.requests.length).toBe(count);
@@ -54,7 +60,10 @@ describe('recurring schedules', () => {
     fake.reset();
     await sleep(1200);
     expect(fake.requests).toHaveLength(0);
-    await api.patch(`/api/schedules/${created.body.id}`, { cron: '* * * * * *' }).expect(200);
+    const changed = await api
+      .patch(`/api/schedules/${created.body.id}`, { cron: '* * * * * *' })
+      .expect(200);
+    expect(new Date(changed.body.nextRunAt).getTime() - Date.now()).toBeLessThanOrEqual(1000);
     await sleep(2200);
     await api.patch(`/api/schedules/${created.body.id}`, { enabled: false }).expect(200);
     await sleep(300);
