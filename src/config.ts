@@ -78,7 +78,8 @@ const booleanString = (name: string, fallback: boolean) =>
       return z.NEVER;
     });
 
-const optionalString = z
+/** An optional setting: trimmed, and empty or blank means unset (null). The CLI reads its settings with it too. */
+export const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? null : v.trim()));

@@ -1,8 +1,10 @@
-// A small argument parser for the `replybot` command: positionals and `--name value` options.
+// A small argument parser for the `replybot` command: positionals, `--name value` options and `--help`.
 
 export interface ParsedArgs {
   positionals: string[];
   options: Map<string, string>;
+  /** `--help` or `-h` was given (anywhere before `--`). */
+  help: boolean;
 }
 
 export class UsageError extends Error {}
@@ -10,13 +12,16 @@ export class UsageError extends Error {}
 export function parseArgs(argv: string[], valueOptions: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
   const options = new Map<string, string>();
+  let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
       positionals.push(...argv.slice(i + 1));
       break;
     }
-    if (arg.startsWith('--')) {
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+    } else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
       if (!valueOptions.includes(name)) throw new UsageError(`unknown option --${name}`);
@@ -27,5 +32,5 @@ export function parseArgs(argv: string[], valueOptions: readonly string[]): Pars
       positionals.push(arg);
     }
   }
-  return { positionals, options };
+  return { positionals, options, help };
 }

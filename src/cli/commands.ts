@@ -1,6 +1,6 @@
 // The `replybot` commands as functions of (arguments, environment) → exit code, writing to the given streams.
 import path from 'node:path';
-import { isValidTimezone, readEnvironment } from '../config';
+import { isValidTimezone, optionalString, readEnvironment } from '../config';
 import { loadBotContent } from '../content/botContent';
 import { evaluate } from '../content/evaluate';
 import { runExamples } from '../rules';
@@ -23,12 +23,17 @@ Options for all: --rules DIR, --templates DIR, --timezone ZONE (default: RULES_D
 
 const OPTIONS = ['rules', 'templates', 'timezone', 'from', 'to', 'state', 'messages'] as const;
 
+/** An option, else its variable read as config.ts reads it (empty or blank is unset), else the default. */
+function setting(option: string | undefined, variable: string | undefined, fallback: string) {
+  return option ?? optionalString.parse(variable) ?? fallback;
+}
+
 function settings(options: Map<string, string>, env: Io['env']) {
-  const timezone = options.get('timezone') ?? env.TIMEZONE ?? 'UTC';
+  const timezone = setting(options.get('timezone'), env.TIMEZONE, 'UTC');
   if (!isValidTimezone(timezone)) throw new UsageError(`"${timezone}" is not an IANA time zone`);
   return {
-    rulesDir: path.resolve(options.get('rules') ?? env.RULES_DIR ?? './rules'),
-    templatesDir: path.resolve(options.get('templates') ?? env.TEMPLATES_DIR ?? './templates'),
+    rulesDir: path.resolve(setting(options.get('rules'), env.RULES_DIR, './rules')),
+    templatesDir: path.resolve(setting(options.get('templates'), env.TEMPLATES_DIR, './templates')),
     timezone,
   };
 }
@@ -134,14 +139,18 @@ async function simulate(
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
   try {
-    const { positionals, options } = parseArgs(argv, OPTIONS);
+    const { positionals, options, help } = parseArgs(argv, OPTIONS);
+    if (help) {
+      io.out(USAGE);
+      return 0;
+    }
     const [command, sub, ...rest] = positionals;
     if (command === 'rules' && sub === 'check' && rest.length === 0)
       return await rulesCheck(options, io);
     if (command === 'rules' && sub === 'test' && rest.length === 0)
       return await rulesTest(options, io);
     if (command === 'simulate') return await simulate(options, positionals.slice(1), io);
-    if (command === undefined || command === 'help' || command === '--help') {
+    if (command === undefined || command === 'help') {
       io.out(USAGE);
       return command === undefined ? 2 : 0;
     }

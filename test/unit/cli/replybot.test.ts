@@ -2,7 +2,7 @@
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../../src/cli/commands';
+import { runCli, USAGE } from '../../../src/cli/commands';
 import { loadBotContent } from '../../../src/content/botContent';
 import type { CompiledRule } from '../../../src/rules';
 import { CONDITION_KEYS } from '../../../src/rules/schema/conditions';
@@ -231,4 +231,37 @@ describe('replybot simulate', () => {
     expect(code).toBe(2);
     expect(err[0]).toBe('replybot: simulate needs --from +E164');
   });
+});
+
+describe('replybot and the environment', () => {
+  // config.ts reads an empty (or blank) variable as unset; the CLI must agree, or `TIMEZONE=` in a
+  // shell or an .env file works for the server and breaks `replybot rules check`.
+  it.each([
+    ['TIMEZONE', ''],
+    ['TIMEZONE', '  '],
+    ['RULES_DIR', ''],
+    ['TEMPLATES_DIR', ''],
+  ])('reads %s=%j as unset, as the server does', async (name, value) => {
+    const defaults = await run(['rules', 'check'], {
+      RULES_DIR: './rules',
+      TEMPLATES_DIR: './templates',
+    });
+    expect(defaults.code).toBe(0);
+    const { code, out, err } = await run(['rules', 'check'], {
+      RULES_DIR: './rules',
+      TEMPLATES_DIR: './templates',
+      [name]: value,
+    });
+    expect({ code, out, err }).toEqual(defaults);
+  });
+});
+
+describe('replybot help', () => {
+  it.each([['help'], ['--help'], ['-h']])(
+    '`replybot %s` prints the usage and exits 0',
+    async (arg) => {
+      const { code, out, err } = await run([arg]);
+      expect({ code, out, err }).toEqual({ code: 0, out: [USAGE], err: [] });
+    },
+  );
 });
