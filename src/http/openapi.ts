@@ -26,12 +26,27 @@ const json = (schema: z.ZodTypeAny, description: string) => ({
   content: { 'application/json': { schema } },
 });
 const error = (description: string) => json(s.ErrorResponse, description);
-const adminErrors = {
+/** What every admin operation can answer, whatever it does. */
+const adminAccessErrors = {
   400: error('Malformed or invalid input'),
   401: error('No or wrong credentials'),
   403: error('https_required: in production the admin API answers over HTTPS only'),
   429: error('Too many failed login attempts'),
 };
+/** An admin operation that reads or writes the database also answers 503 while it is down. */
+const adminErrors = {
+  ...adminAccessErrors,
+  503: error('database_unavailable: the database is unreachable; try again shortly'),
+};
+/** Every operation with a body answers these before its handler runs (body-parser, requireJson/requireForm). */
+const bodyErrors = (mediaType: string) => ({
+  413: error(
+    mediaType === 'application/x-www-form-urlencoded'
+      ? 'payload_too_large: the body is over BODY_LIMIT; too_many_parameters: over 200 form fields'
+      : 'payload_too_large: the body is over BODY_LIMIT',
+  ),
+  415: error(`unsupported_media_type: the body is not ${mediaType}`),
+});
 
 const TwilioForm = z
   .object({
@@ -53,8 +68,13 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' });
   const admin = [{ basicAuth: [] }];
-  const add = (method: Method, path: string, config: Omit<RouteConfig, 'method' | 'path'>) =>
-    registry.registerPath({ method, path, ...config });
+  const add = (method: Method, path: string, config: Omit<RouteConfig, 'method' | 'path'>) => {
+    const mediaType = Object.keys(config.request?.body?.content ?? {})[0];
+    const responses = mediaType
+      ? { ...bodyErrors(mediaType), ...config.responses }
+      : config.responses;
+    registry.registerPath({ method, path, ...config, responses });
+  };
 
   for (const path of ['/twilio/sms', '/api/receive-sms']) {
     add('post', path, {
@@ -104,7 +124,6 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
       202: json(s.SendMessageResponse, 'Accepted by Twilio (or recorded as dry-run)'),
       ...adminErrors,
       409: error('Recipient opted out, or Idempotency-Key reused with another request'),
-      415: error('Body is not JSON'),
       422: error(
         'Rejected by Twilio (invalid number and the like), or template_render_failed: the template could not be rendered',
       ),
@@ -158,7 +177,11 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     summary: "A thread's messages, newest first",
     tags: ['threads'],
     security: admin,
-    request: { params: s.PhoneParam, query: s.PageQuery },
+    // The route's own query schema: a page, and `number` as on /api/threads/{phone}.
+    request: {
+      params: s.PhoneParam,
+      query: s.PageQuery.extend({ number: s.ThreadQuery.shape.number }),
+    },
     responses: {
       200: json(s.MessagePage, 'A page of messages'),
       ...adminErrors,
@@ -170,7 +193,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     summary: 'The loaded rules, their version and the last load error',
     tags: ['rules'],
     security: admin,
-    responses: { 200: json(s.RulesStatus, 'Rules status'), ...adminErrors },
+    responses: { 200: json(s.RulesStatus, 'Rules status'), ...adminAccessErrors },
   });
   add('post', '/api/rules/reload', {
     summary: 'Reload rules and templates now',
@@ -178,7 +201,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     security: admin,
     responses: {
       200: json(s.RulesStatus, 'Loaded'),
-      ...adminErrors,
+      ...adminAccessErrors,
       422: json(
         s.RulesStatus,
         'Not loaded: errors listed in lastError; the last good set stays in force',
@@ -192,7 +215,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     request: { body: { content: { 'application/json': { schema: s.RuleTestRequest } } } },
     responses: {
       200: json(s.RuleTestResponse, 'What the bot would do'),
-      ...adminErrors,
+      ...adminAccessErrors,
       503: error('No rules loaded'),
     },
   });

@@ -185,3 +185,123 @@ describe('metrics when Twilio cannot be reached', () => {
     expect(res.text).toMatch(/replybot_outbound_messages_total\{status="failed"\} 1/);
   });
 });
+
+interface DocumentedOperation {
+  name: string;
+  method: string;
+  path: string;
+  query: { name: string; schema?: { enum?: string[] } }[];
+  bodyType: string | null;
+  responses: Record<string, { description: string }>;
+  admin: boolean;
+}
+
+/** Each operation of the served OpenAPI document, as "get /api/messages/{id}" and what it documents. */
+async function documentedOperations(url: string): Promise<DocumentedOperation[]> {
+  const doc = (await request(url).get('/openapi.json').expect(200)).body;
+  return Object.entries(
+    doc.paths as Record<
+      string,
+      Record<
+        string,
+        {
+          parameters?: { name: string; in: string; schema?: { enum?: string[] } }[];
+          requestBody?: { content: Record<string, unknown> };
+          responses: Record<string, { description: string }>;
+          security?: unknown[];
+        }
+      >
+    >,
+  ).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({
+      name: `${method} ${path}`,
+      method,
+      path,
+      query: (op.parameters ?? []).filter((p) => p.in === 'query'),
+      bodyType: op.requestBody ? Object.keys(op.requestBody.content)[0] : null,
+      responses: op.responses,
+      admin: Boolean(op.security?.length),
+    })),
+  );
+}
+
+describe('the OpenAPI document against what the routes answer', () => {
+  let server: TestServer;
+  let operations: DocumentedOperation[];
+  beforeAll(async () => {
+    server = await startTestServer({ BODY_LIMIT: '1kb' }, { label: 'ops-openapi' });
+    operations = await documentedOperations(server.url);
+  });
+  afterAll(() => server.stop());
+
+  /** A request to an operation's path, its parameters filled with values that pass validation. */
+  const call = (method: string, path: string) => {
+    const url = path
+      .replace('{phone}', encodeURIComponent('+14155550123'))
+      .replace('{id}', '0123456789abcdef01234567');
+    const agent = request(server.url);
+    return agent[method as 'get' | 'post' | 'patch'](url).auth(
+      TEST_ADMIN.name,
+      TEST_ADMIN.password,
+    );
+  };
+
+  it('documents every query parameter an admin GET route accepts', async () => {
+    // Every query parameter the document names anywhere, with a value its schema accepts.
+    const candidates = new Map<string, string>();
+    for (const op of operations)
+      for (const p of op.query) candidates.set(p.name, p.schema?.enum?.[0] ?? '1');
+    const probed: string[] = [];
+    const undocumented: string[] = [];
+    for (const op of operations.filter((o) => o.admin && o.method === 'get')) {
+      expect([op.name, (await call('get', op.path)).status]).not.toEqual([op.name, 400]);
+      // Only a route that rejects an unknown query parameter shows which ones it accepts.
+      if ((await call('get', op.path).query({ not_a_parameter: '1' })).status !== 400) continue;
+      probed.push(op.name);
+      for (const [name, value] of candidates) {
+        if (op.query.some((p) => p.name === name)) continue;
+        const res = await call('get', op.path).query({ [name]: value });
+        if (res.status !== 400) undocumented.push(`${op.name}?${name}`);
+      }
+    }
+    expect(probed).toEqual(
+      expect.arrayContaining(['get /api/threads/{phone}', 'get /api/threads/{phone}/messages']),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('lists 413 and 415 on every operation with a body, and each answers them', async () => {
+    const withBody = operations.filter((o) => o.bodyType !== null);
+    expect(withBody.length).toBeGreaterThan(5);
+    const wrong: string[] = [];
+    for (const op of withBody) {
+      const big =
+        op.bodyType === 'application/json'
+          ? JSON.stringify({ body: 'x'.repeat(2048) })
+          : `Body=${'x'.repeat(2048)}`;
+      const tooLarge = await call(op.method, op.path)
+        .type(op.bodyType as string)
+        .send(big);
+      const notItsType = await call(op.method, op.path).type('text/plain').send('hi');
+      for (const [status, res] of [
+        ['413', tooLarge],
+        ['415', notItsType],
+      ] as const) {
+        if (res.status !== Number(status)) wrong.push(`${op.name} answered ${res.status}`);
+        if (!op.responses[status]) wrong.push(`${op.name} does not list ${status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('lists 503 database_unavailable on every admin operation that reads the database', async () => {
+    // The rules routes read the rule files, never the database.
+    const admin = operations.filter((o) => o.admin && !o.path.startsWith('/api/rules'));
+    expect(admin.length).toBeGreaterThan(5);
+    expect(
+      admin
+        .filter((o) => !o.responses['503']?.description.includes('database_unavailable'))
+        .map((o) => o.name),
+    ).toEqual([]);
+  });
+});
