@@ -72,4 +72,30 @@ describe('recurring schedules', () => {
     await sleep(1200);
     expect(fake.requests.length).toBe(paused);
   });
+
+  // On the embedded FerretDB an update is read-modify-write, so any write the fire path made to
+  // the schedule document could undo a cancel that landed between its read and its write.
+  it('cancels that land while the same schedules fire all hold: canceled, nothing more sent', async () => {
+    const api = admin(server.url);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const created = await api
+        .post('/api/schedules', { to: phone(1 + (i % 50)), body: `tick ${i}`, cron: '* * * * * *' })
+        .expect(201);
+      ids.push(created.body.id as string);
+    }
+    await sleep(2600);
+    // All at once, while the fires of this second are finishing.
+    await Promise.all(ids.map((id) => api.delete(`/api/schedules/${id}`).expect(200)));
+    await server.scheduler!.idle();
+    await sleep(300);
+
+    const statuses = await Promise.all(
+      ids.map(async (id) => (await api.get(`/api/schedules/${id}`).expect(200)).body.status),
+    );
+    expect(statuses).toEqual(ids.map(() => 'canceled'));
+    const sent = fake.requests.length;
+    await sleep(2200);
+    expect(fake.requests.length).toBe(sent);
+  });
 });
