@@ -18,8 +18,11 @@ describe('GET /health', () => {
   it('answers 200 with the database, rules and Twilio mode', async () => {
     const res = await request(server.url).get('/health').expect(200);
     expect(res.body).toMatchObject({ status: 'ok', db: 'up', twilio: 'dry-run' });
-    expect(typeof res.body.uptime).toBe('number');
-    expect(res.body.rules).toHaveProperty('version');
+    // Whole seconds since start; the version is the rule files' hash (12 hex) . the load count.
+    expect(Number.isInteger(res.body.uptime)).toBe(true);
+    expect(res.body.uptime).toBeGreaterThanOrEqual(0);
+    expect(res.body.rules).toMatchObject({ loaded: true, error: false });
+    expect(res.body.rules.version).toMatch(/^[0-9a-f]{12}\.[1-9][0-9]*$/);
   });
 
   it('keeps an incoming X-Request-Id and echoes it', async () => {

@@ -40,7 +40,12 @@ describe('docker-compose.yml', () => {
   it('runs the app and mongo:7 with a health check and a named volume', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['app', 'mongo']);
     expect(compose.services.mongo.image).toBe('mongo:7');
-    expect(compose.services.mongo.healthcheck).toBeDefined();
+    // The app waits for `service_healthy`, so the check must really ask MongoDB for a ping.
+    const healthcheck = compose.services.mongo.healthcheck as { test?: unknown; disable?: boolean };
+    expect(healthcheck.disable).not.toBe(true);
+    expect([healthcheck.test].flat().join(' ')).toMatch(
+      /^CMD(-SHELL)? mongosh .*adminCommand\('ping'\)/,
+    );
     expect(compose.services.mongo.volumes).toContain('mongo-data:/data/db');
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['mongo-data']));
   });

@@ -48,6 +48,12 @@ describe('logger', () => {
       detail: { nested: 'x tok_abcdef123456 y' },
     });
     await flush();
-    expect(lines.join('\n')).not.toContain('tok_abcdef123456');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('tok_abcdef123456');
+    expect(JSON.parse(lines[0])).toMatchObject({
+      level: 'error',
+      message: 'twilio said [redacted] is wrong',
+      detail: { nested: 'x [redacted] y' },
+    });
   });
 });

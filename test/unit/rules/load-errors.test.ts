@@ -1,6 +1,6 @@
 import { formatLoadError, loadRuleSet } from '../../../src/rules';
 import { buildTemplateStore } from '../../../src/templates';
-import { OPTIONS, loadErrors, loadFiles } from './support';
+import { OPTIONS, answer, loadErrors, loadFiles } from './support';
 
 // Each case is a whole file (rules/test.yaml) and the exact errors it must produce. Positions are
 // 1-based line:column of the node an editor has to change. Bad condition and action values are
@@ -242,7 +242,12 @@ test('anchors and aliases can share conditions', () => {
       ].join('\n'),
     },
   ]);
-  expect(set.rules.map((r) => r.id)).toEqual(['a', 'b']);
+  // b answers exactly what a's conditions match (a itself is disabled), and nothing else.
+  expect([answer(set, 'hello'), answer(set, 'hi there'), answer(set, 'bye')]).toEqual([
+    'b',
+    'b',
+    'none',
+  ]);
 });
 
 describe('inline templates are compiled at load time against the template store', () => {
