@@ -2,6 +2,10 @@
 //
 // Shapes follow https://www.twilio.com/docs/messaging/api/message-resource and Twilio's error
 // body {code, message, more_info, status}. Every POST to Messages.json is recorded, failed or not.
+//
+// hold() is a latch for tests that must act while Twilio calls are in flight (a cancel during a
+// fan-out, a message stored before Twilio answers): sleeping through a `delayMs` window instead
+// depends on the machine being fast enough.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +23,9 @@ export interface RecordedRequest {
   at: Date;
 }
 
+/** A message create that arrived while the fake holds its answers: what was asked, not answered yet. */
+export type HeldRequest = Omit<RecordedRequest, 'status'>;
+
 export interface FailureSpec {
   status: number;
   code?: number;
@@ -32,8 +39,19 @@ export interface FakeTwilio {
   readonly accountSid: string;
   readonly authToken: string;
   readonly requests: RecordedRequest[];
-  /** Latency added before every answer. */
+  /** Latency added before every answer (after release(), for held ones). */
   delayMs: number;
+  /** Message creates that arrived during hold(), in arrival order, until release() answers them. */
+  readonly held: readonly HeldRequest[];
+  /**
+   * From now on, message creates are listed in `held` on arrival and not answered (nor judged:
+   * failNext, rejectNumber and validation apply at release) until release().
+   */
+  hold(): void;
+  /** Answers every held request, in arrival order, and stops holding. */
+  release(): void;
+  /** Resolves once at least `count` requests are held; rejects after `timeoutMs`. */
+  untilHeld(count: number, timeoutMs?: number): Promise<void>;
   failNext(count: number, failure: FailureSpec): void;
   rejectNumber(to: string, code: number, message?: string): void;
   reset(): void;
@@ -167,30 +185,43 @@ export async function startFakeTwilio(
   const messages = new Map<string, Json>();
   const rejected = new Map<string, { code: number; message?: string }>();
   let failures: { remaining: number; spec: FailureSpec } | null = null;
+  const held: HeldRequest[] = [];
+  // While holding: the latch the held requests wait on.
+  let latch: { opened: Promise<void>; open(): void } | null = null;
+  let heldWaiters: { count: number; resolve(): void }[] = [];
+  // Answers to requests that came before the last reset() are not recorded: they belong to an
+  // earlier test.
+  let resets = 0;
+
+  const asked = (form: URLSearchParams): HeldRequest => ({
+    to: form.get('To'),
+    from: form.get('From'),
+    messagingServiceSid: form.get('MessagingServiceSid'),
+    body: form.get('Body'),
+    mediaUrl: form.getAll('MediaUrl'),
+    statusCallback: form.get('StatusCallback'),
+    at: new Date(),
+  });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    if (fake.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
+    const generation = resets;
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const create = req.method === 'POST' ? MESSAGES.exec(path) : null;
     const fetch = req.method === 'GET' ? MESSAGE.exec(path) : null;
+    const form = new URLSearchParams(raw);
+    if (create && latch) {
+      const { opened } = latch;
+      held.push(asked(form));
+      for (const waiter of heldWaiters.filter((w) => held.length >= w.count)) waiter.resolve();
+      await opened;
+    }
+    if (fake.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
     if (!create && !fetch)
       return send(res, 404, twilioError(404, 20404, 'The requested resource was not found'));
 
-    const form = new URLSearchParams(raw);
     const answer = (status: number, body: Json, headers: Json = {}) => {
-      if (create) {
-        requests.push({
-          to: form.get('To'),
-          from: form.get('From'),
-          messagingServiceSid: form.get('MessagingServiceSid'),
-          body: form.get('Body'),
-          mediaUrl: form.getAll('MediaUrl'),
-          statusCallback: form.get('StatusCallback'),
-          status,
-          at: new Date(),
-        });
-      }
+      if (create && generation === resets) requests.push({ ...asked(form), status });
       send(res, status, body, headers);
     };
 
@@ -241,6 +272,41 @@ export async function startFakeTwilio(
     authToken,
     requests,
     delayMs: 0,
+    held,
+    hold() {
+      if (latch) return;
+      let open = () => {};
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      latch = { opened, open };
+    },
+    release() {
+      const current = latch;
+      latch = null;
+      held.length = 0;
+      current?.open();
+    },
+    untilHeld(count, timeoutMs = 10_000) {
+      if (held.length >= count) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            heldWaiters = heldWaiters.filter((w) => w !== waiter);
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          heldWaiters = heldWaiters.filter((w) => w !== waiter);
+          reject(
+            new Error(
+              `fake Twilio: ${held.length} of ${count} requests held after ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs);
+        heldWaiters.push(waiter);
+      });
+    },
     failNext(count, failure) {
       failures = { remaining: count, spec: failure };
     },
@@ -248,6 +314,8 @@ export async function startFakeTwilio(
       rejected.set(to, { code, message });
     },
     reset() {
+      resets += 1;
+      fake.release();
       requests.length = 0;
       messages.clear();
       rejected.clear();
@@ -255,6 +323,7 @@ export async function startFakeTwilio(
       fake.delayMs = 0;
     },
     close() {
+      fake.release();
       // Keep-alive sockets from the SDK's client would otherwise hold close() open.
       server.closeAllConnections();
       return new Promise((resolve, reject) =>
