@@ -249,8 +249,11 @@ describe('POST /api/messages', () => {
       template: 'greet-name',
       vars: { name: 'Grace' },
     }).expect(202);
-    expect(fake.requests[0].body).toContain('Grace');
-    expect(res.body.segments).toBeGreaterThanOrEqual(1);
+    const rendered =
+      "Thanks, Grace! We'll remember that. Text MENU any time to see what's brewing.";
+    expect(fake.requests.map((r) => r.body)).toEqual([rendered]);
+    // 77 GSM-7 characters: one segment (up to 160).
+    expect(res.body).toMatchObject({ segments: 1, encoding: 'GSM-7' });
   });
 
   it('sends media and a Messaging Service sender', async () => {
@@ -343,15 +346,14 @@ describe('POST /api/messages', () => {
   });
 
   it('stores the message as sending, without a SID, before Twilio answers', async () => {
-    fake.delayMs = 1500;
+    fake.hold(); // Twilio takes the call but answers only at release()
     const sending = send({ to: '+14155550133', body: 'in flight' }).then((r) => r);
-    let stored = null;
-    for (let i = 0; i < 100 && !stored; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      stored = await server.models.Message.findOne({ contact: '+14155550133' }).lean();
-    }
+    await fake.untilHeld(1);
+    expect(fake.held).toMatchObject([{ to: '+14155550133', body: 'in flight' }]);
+    const stored = await server.models.Message.findOne({ contact: '+14155550133' }).lean();
     expect(stored).toMatchObject({ status: 'sending', sid: null, body: 'in flight' });
     expect(fake.requests).toHaveLength(0); // Twilio has not answered yet
+    fake.release();
     const res = await sending;
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ id: stored!._id, status: 'queued' });
