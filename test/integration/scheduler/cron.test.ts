@@ -2,7 +2,7 @@
 import type { MessageDoc } from '../../../src/db/models/message';
 import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
 import type { TestServer } from '../../support/server';
-import { admin, phone, sleep, startSchedulingServer } from './helpers';
+import { admin, phone, sendsByRecipient, sleep, startSchedulingServer, waitFor } from './helpers';
 
 describe('recurring schedules', () => {
   let fake: FakeTwilio;
@@ -16,14 +16,16 @@ describe('recurring schedules', () => {
     await fake.close();
   });
 
-  it('a 6-field cron ("* * * * * *") fires in every slot exactly once, and a cancel stops it', async () => {
+  it('a 6-field cron ("* * * * * *") fires each slot at most once, to each recipient once, and a cancel stops it', async () => {
     const api = admin(server.url);
     const created = await api
       .post('/api/schedules', { to: [phone(1), phone(2)], body: 'tick', cron: '* * * * * *' })
       .expect(201);
-    await sleep(3500);
+    // Three fires or more (two calls each), however long the machine takes to get there.
+    await waitFor(() => fake.requests.length >= 6, 20_000, 'three fires');
     await api.delete(`/api/schedules/${created.body.id}`).expect(200);
     await sleep(300); // a fire claimed just before the cancel finishes its (tiny) fan-out
+    await server.scheduler!.idle();
     const count = fake.requests.length;
 
     const messages = await server.models.Message.find({ schedule: created.body.id }).lean<
@@ -31,20 +33,39 @@ describe('recurring schedules', () => {
     >();
     const slots = [...new Set(messages.map((m) => m.fireAt!.getTime()))].sort((a, b) => a - b);
     expect(slots.length).toBeGreaterThanOrEqual(3);
-    // Every slot between the first and the last, each a whole second, each to both recipients once.
-    expect(slots.every((t, i) => t % 1000 === 0 && (i === 0 || t - slots[i - 1] === 1000))).toBe(
-      true,
+    // Whole-second slots, but not necessarily consecutive: node-cron skips a slot that passed
+    // while the event loop was blocked (the README: a recurring schedule skips missed fires),
+    // and a loaded CI machine can block it for over a second. What must hold is exactly-once.
+    expect(slots.filter((t) => t % 1000 !== 0)).toEqual([]);
+    // Each slot to each recipient exactly once, stored and at Twilio alike.
+    const perSlot = slots.map((t) =>
+      messages
+        .filter((m) => m.fireAt!.getTime() === t)
+        .map((m) => m.contact)
+        .sort(),
     );
-    expect(messages).toHaveLength(slots.length * 2);
+    expect(perSlot).toEqual(slots.map(() => [phone(1), phone(2)]));
     expect(count).toBe(slots.length * 2);
-    const detail = await api.get(`/api/schedules/${created.body.id}`).expect(200);
-    expect(detail.body.runs.map((r: { status: string }) => r.status)).toEqual(
-      slots.map(() => 'done'),
+    expect(sendsByRecipient(fake)).toEqual(
+      new Map([
+        [phone(1), slots.length],
+        [phone(2), slots.length],
+      ]),
     );
+    // One run per slot that sent, done. A fire that started as the cancel landed may have seen
+    // it before its first call: that run is canceled and sent nothing.
+    const detail = await api.get(`/api/schedules/${created.body.id}`).expect(200);
+    const runs = (detail.body.runs as { fireAt: string; status: string }[])
+      .map((r) => [new Date(r.fireAt).getTime(), r.status])
+      .sort(([a], [b]) => Number(a) - Number(b));
+    const last = slots[slots.length - 1];
+    expect(runs.filter(([t]) => Number(t) <= last)).toEqual(slots.map((t) => [t, 'done']));
+    const afterLast = runs.filter(([t]) => Number(t) > last);
+    expect(afterLast).toEqual(afterLast.map(([t]) => [t, 'canceled']));
     // Read from its runs and its status, not stored by the fires.
     expect(detail.body).toMatchObject({
       status: 'canceled',
-      lastRunAt: new Date(slots[slots.length - 1]).toISOString(),
+      lastRunAt: new Date(last).toISOString(),
       nextRunAt: null,
     });
 
