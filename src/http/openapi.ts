@@ -105,6 +105,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
       204: { description: 'Recorded (statuses only move forward)' },
       400: error('MessageSid missing'),
       403: error('Missing or invalid signature'),
+      503: error('database_unavailable: the database is unreachable; the status is not recorded'),
     },
   });
 

@@ -77,6 +77,15 @@ describe('database outage', () => {
       .auth(TEST_ADMIN.name, TEST_ADMIN.password);
     expect(admin.status).toBe(503);
     expect(admin.body.error.code).toBe('database_unavailable');
+    // So does a status callback: it has nowhere to record the status (nothing is journalled).
+    const status = await postSigned(
+      server.url,
+      '/twilio/status',
+      { MessageSid: 'SM' + 'a'.repeat(32), MessageStatus: 'delivered' },
+      TOKEN,
+    );
+    expect(status.status).toBe(503);
+    expect(status.body.error.code).toBe('database_unavailable');
 
     // A retry during the outage gets the same answer and is not journalled twice.
     const retry = await postSigned(server.url, '/twilio/sms', forms[0], TOKEN).expect(200);
