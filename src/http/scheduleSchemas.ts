@@ -202,7 +202,7 @@ export function scheduleOpenApiPaths(
     tags: ['schedules'],
     security: admin,
     request: { body },
-    responses: { 201: json(Schedule, 'Created'), ...adminErrors, 415: error('Body is not JSON') },
+    responses: { 201: json(Schedule, 'Created'), ...adminErrors },
   });
   add('get', '/api/schedules', {
     summary: 'Schedules, newest first',
@@ -237,7 +237,6 @@ export function scheduleOpenApiPaths(
       ...adminErrors,
       404: error('No such schedule'),
       409: error('The schedule is sending, finished or canceled, or was changed meanwhile'),
-      415: error('Body is not JSON'),
     },
   });
   add('delete', '/api/schedules/{id}', {
