@@ -101,12 +101,9 @@ export class ScheduleService {
       .limit(RECENT_RUNS)
       .lean<ScheduleRunDoc[]>();
     const counts = await this.messageCounts(schedule._id, runs);
-    const upcoming =
-      schedule.cron && schedule.status === 'active'
-        ? upcomingRuns(schedule.cron, schedule.timezone, 5, this.d.clock.now())
-        : [];
+    const upcoming = this.upcoming(schedule, 5);
     return {
-      ...(await this.view(schedule)),
+      ...(await this.view(schedule, upcoming)),
       upcoming,
       runs: runs.map((r) => toRunView(r, counts.get(r.fireAt.getTime()) ?? {})),
     };
@@ -185,15 +182,20 @@ export class ScheduleService {
    * The API's view. A recurring schedule's next fire comes from its cron, its last from its runs:
    * the fire path never writes the schedule document (models/schedule.ts says why).
    */
-  private async view(s: ScheduleDoc): Promise<ScheduleView> {
+  private async view(s: ScheduleDoc, upcoming = this.upcoming(s, 1)): Promise<ScheduleView> {
     const stored = toScheduleView(s);
     if (!s.cron) return stored;
     const last = await this.d.Run.findOne({ schedule: s._id, status: 'done' }, { fireAt: 1 })
       .sort({ fireAt: -1 })
       .lean<{ fireAt: Date }>();
-    const [next] =
-      s.status === 'active' ? upcomingRuns(s.cron, s.timezone, 1, this.d.clock.now()) : [];
-    return { ...stored, nextRunAt: next ?? null, lastRunAt: last?.fireAt ?? null };
+    return { ...stored, nextRunAt: upcoming[0] ?? null, lastRunAt: last?.fireAt ?? null };
+  }
+
+  /** An active recurring schedule's next `count` fires; none for the rest. */
+  private upcoming(s: ScheduleDoc, count: number): Date[] {
+    return s.cron && s.status === 'active'
+      ? upcomingRuns(s.cron, s.timezone, count, this.d.clock.now())
+      : [];
   }
 
   private async find(id: string): Promise<ScheduleDoc> {
