@@ -1,5 +1,5 @@
 // The express application: middleware in order, the routes, and the error handler last.
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import type { HttpContext } from './context';
@@ -35,12 +35,7 @@ export function createApp(ctx: HttpContext): Express {
   });
   // Forms are parsed on the webhook routes only (the signature covers the parsed fields), so no
   // other route, least of all the admin API before its credentials are checked, reads one.
-  const parseAndVerify: RequestHandler = (req, res, next) => {
-    requireForm(req, res, (wrongType?: unknown) => {
-      if (wrongType) return next(wrongType);
-      form(req, res, (err?: unknown) => (err ? next(err) : verify(req, res, next)));
-    });
-  };
+  const parseAndVerify = [requireForm, form, verify];
   app.use(
     twilioWebhookRoutes({
       inbound: ctx.inbound,

@@ -7,8 +7,8 @@ import { parseInboundForm, parseStatusForm } from '../twilioForms';
 export interface WebhookDeps {
   inbound: { handle(msg: InboundMessage): Promise<InboundResult> };
   status: StatusService;
-  /** The signature check (middleware/twilioSignature.ts). */
-  verify: RequestHandler;
+  /** Run before each webhook: media type, form parsing, the signature check (middleware/). */
+  verify: RequestHandler[];
   /** Observes webhook latency, for metrics. */
   observe?: (route: string, seconds: number) => void;
 }
