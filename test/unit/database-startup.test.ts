@@ -65,9 +65,9 @@ describe('the embedded database without Go', () => {
     const progress: string[] = [];
     const logger = { info: (m: string) => progress.push(m), warn: (m: string) => progress.push(m) };
 
-    const failure = await ensureFerretdb(logger, noBinary, {
-      ...process.env,
-      PATH: emptyPath,
+    const failure = await ensureFerretdb(logger, {
+      binary: noBinary,
+      env: { ...process.env, PATH: emptyPath },
     }).then(
       () => null,
       (err: unknown) => err,
