@@ -1,11 +1,19 @@
 // What an operator sees when the database cannot be had: the retry log lines, and the one-line
 // advice when there is neither MONGODB_URI nor Go to build the embedded database.
-import { mkdtempSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { connectDatabase } from '../../src/db/connection';
 import { EmbeddedDatabaseError, ensureFerretdb, freeLoopbackPort } from '../../src/db/embedded';
+import { ferretdbBinaryPath, patchesDir, readPatchSet } from '../../src/db/ferretdbBuild';
 import { createLogger } from '../../src/logger';
 
 function jsonLogger() {
@@ -81,4 +89,55 @@ describe('the embedded database without Go', () => {
     expect(message).not.toContain('\n');
     expect(progress).toEqual([]); // it did not pretend to start a build
   });
+});
+
+describe('the embedded database patch set', () => {
+  const logger = { info: () => undefined, warn: () => undefined };
+
+  it('names the binary by a hash of the patches, so a changed patch rebuilds it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-patches-'));
+    for (const file of readdirSync(patchesDir()))
+      copyFileSync(path.join(patchesDir(), file), path.join(dir, file));
+    const before = ferretdbBinaryPath(readPatchSet(dir));
+    expect(before).toBe(ferretdbBinaryPath(readPatchSet(patchesDir())));
+
+    appendFileSync(path.join(dir, readdirSync(dir)[0]!), '\n');
+    const after = ferretdbBinaryPath(readPatchSet(dir));
+
+    expect(after).not.toBe(before);
+    expect(path.basename(after)).toMatch(/^ferretdb-v1\.24\.2-[0-9a-f]{12}$/);
+    expect(path.basename(ferretdbBinaryPath(readPatchSet(null)))).toBe('ferretdb-v1.24.2-stock');
+  });
+
+  it('stops the build with the name of a patch that no longer applies', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-bad-patch-'));
+    writeFileSync(
+      path.join(dir, '0001-stale.patch'),
+      [
+        'A patch written against other code.',
+        '',
+        'diff --git a/internal/backends/sqlite/query.go b/internal/backends/sqlite/query.go',
+        '--- a/internal/backends/sqlite/query.go',
+        '+++ b/internal/backends/sqlite/query.go',
+        '@@ -1,3 +1,3 @@',
+        '-// this line is not in FerretDB',
+        '+// neither is this one',
+        ' // nor this',
+        ' // nor that',
+        '',
+      ].join('\n'),
+    );
+    const binary = path.join(dir, 'ferretdb');
+
+    const failure = await ensureFerretdb(logger, { patches: dir, binary }).then(
+      () => null,
+      (err: unknown) => err as Error,
+    );
+
+    expect(failure).toBeInstanceOf(EmbeddedDatabaseError);
+    expect(failure!.message).toMatch(
+      /^The patch 0001-stale\.patch no longer applies to FerretDB v1\.24\.2: .*query\.go/,
+    );
+    expect(existsSync(binary)).toBe(false);
+  }, 120_000);
 });
