@@ -52,7 +52,7 @@ export function decideWith(
   stats?: DecideStats,
 ): Decision {
   const body = normalizeBody(message.body);
-  const compliance = complianceDecision(ruleSet, body.text);
+  const compliance = complianceDecision(ruleSet, body.text, thread.optedOut);
   if (compliance !== null) return compliance;
   // An opted-out contact only gets answers to START and HELP (SPEC §5.5).
   if (thread.optedOut) return emptyDecision('none');
@@ -64,13 +64,17 @@ export function decideWith(
   return found === null ? emptyDecision('none') : ruleDecision(found.rule, found.match);
 }
 
-/** Twilio acts on these only when the whole message is the keyword; so do we. */
-function complianceDecision(ruleSet: RuleSet, text: string): Decision | null {
+/**
+ * Twilio acts on these only when the whole message is the keyword; so do we. An opt-in keyword
+ * only opts in a contact who opted out: from anyone else "yes" or "start" is an ordinary message
+ * for the rules, not a reason to say "you're subscribed again".
+ */
+function complianceDecision(ruleSet: RuleSet, text: string, optedOut: boolean): Decision | null {
   const c = ruleSet.compliance;
   let kind: DecisionKind;
   let template: string | undefined;
   if (c.optOut.includes(text)) [kind, template] = ['opt_out', c.optOutTemplate];
-  else if (c.optIn.includes(text)) [kind, template] = ['opt_in', c.optInTemplate];
+  else if (optedOut && c.optIn.includes(text)) [kind, template] = ['opt_in', c.optInTemplate];
   else if (c.help.includes(text)) [kind, template] = ['help', c.helpTemplate];
   else return null;
   const decision = emptyDecision(kind);

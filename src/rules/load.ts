@@ -5,7 +5,7 @@ import type { Node } from 'yaml';
 import { buildRuleSet } from './compile';
 import { DEFAULT_COMPLIANCE, readCompliance } from './schema/compliance';
 import { SourceFile } from './schema/reader';
-import { readRule } from './schema/rule';
+import { readMaxSegments, readRule } from './schema/rule';
 import type { RuleReader } from './schema/rule';
 import type {
   CompiledRule,
@@ -42,7 +42,11 @@ export function loadRuleSet(files: RuleFile[], options: LoadOptions): LoadResult
     const top = src.doc?.contents as Node | null | undefined;
     // An empty file (or one holding only comments) is a valid, empty rules file.
     if (src.doc !== null && top !== null && top !== undefined && !src.isNull(top)) {
-      const fields = src.readMap(top, 'the file (top level)', ['rules', 'compliance']);
+      const fields = src.readMap(top, 'the file (top level)', ['rules', 'compliance', 'settings']);
+      const settingsField = fields?.get('settings');
+      if (settingsField && !src.isNull(settingsField.value)) {
+        reader.maxSegments = readSettings(reader, settingsField.value);
+      }
       const complianceField = fields?.get('compliance');
       if (complianceField && !src.isNull(complianceField.value)) {
         const where = src.position(complianceField.key);
@@ -67,6 +71,13 @@ export function loadRuleSet(files: RuleFile[], options: LoadOptions): LoadResult
   const warnings = warningsFor(config, options);
   const ruleSet = buildRuleSet(files, rules, config, warnings, options.defaultTimezone);
   return { ok: true, ruleSet };
+}
+
+/** `settings:` at the top of a file: defaults for the rules in that file. */
+function readSettings(reader: RuleReader, node: Node | null): number | undefined {
+  const fields = reader.src.readMap(node, 'settings', ['max_segments']);
+  const field = fields?.get('max_segments');
+  return field && readMaxSegments(reader, reader.src.at(field), 'settings.max_segments');
 }
 
 function readRules(

@@ -101,6 +101,7 @@ export interface CompiledRule {
   enabled: boolean;
   file: string;
   line: number;
+  column: number;
   /** All must hold; empty = always. Ordered cheapest first (see schema/conditions.ts). */
   conditions: Condition[];
   reply: ReplyAction | null;
@@ -110,6 +111,11 @@ export interface CompiledRule {
   tags: { add: string[]; remove: string[] };
   schedule: ScheduleAction | null;
   examples: string[];
+  /**
+   * The most SMS segments one reply may cost: the rule's `max_segments`, else its file's
+   * `settings.max_segments`; absent = no budget. Checked by `replybot rules lint`.
+   */
+  maxSegments?: number;
 }
 
 /** What `GET /api/rules` and `replybot rules` list about a rule. */

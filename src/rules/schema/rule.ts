@@ -11,6 +11,7 @@ import type { Field } from './reader';
 
 const RULE_KEYS = [
   'id', 'description', 'enabled', 'when', 'reply', 'set', 'state', 'tags', 'schedule', 'examples',
+  'max_segments',
 ]; // prettier-ignore
 
 // Conditions written directly on the rule instead of under `when:` are a common slip.
@@ -27,6 +28,8 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export interface RuleReader extends ConditionReader {
   knownTemplates: ReadonlySet<string>;
   checkTemplate?: LoadOptions['checkTemplate'];
+  /** The file's `settings.max_segments`, the budget of its rules that set none. */
+  maxSegments?: number;
 }
 
 export interface ReadRule {
@@ -69,13 +72,16 @@ export function readRule(r: RuleReader, node: Node | null, position: number): Re
   const examples = src.list(get('examples'), 'examples');
   const stateField = fields.get('state');
   const state = stateField === undefined ? undefined : readState(r, stateField);
+  const maxSegments = fields.has('max_segments')
+    ? readMaxSegments(r, get('max_segments'), 'max_segments')
+    : r.maxSegments;
 
   if (src.errors.length !== errorsBefore || id === undefined) return { id };
   const rule: CompiledRule = {
     id: id.value,
     enabled: enabled ?? true,
     file: src.path,
-    line: src.position(node).line,
+    ...src.position(node),
     conditions: conditions ?? [],
     reply: reply ?? null,
     set: set ?? {},
@@ -85,7 +91,19 @@ export function readRule(r: RuleReader, node: Node | null, position: number): Re
   };
   if (description !== undefined) rule.description = description;
   if (stateField !== undefined) rule.state = state ?? null;
+  if (maxSegments !== undefined) rule.maxSegments = maxSegments;
   return { id, rule };
+}
+
+/** A segment budget: a whole number of at least 1 (Twilio sends at most 10 segments' worth). */
+export function readMaxSegments(r: ConditionReader, node: Node | null, where: string) {
+  const value = r.src.number(node, where);
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) {
+    r.src.error(node, `${where} must be a whole number of at least 1, got ${value}`);
+    return undefined;
+  }
+  return value;
 }
 
 function readState(r: RuleReader, field: Field): string | null | undefined {

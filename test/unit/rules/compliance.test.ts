@@ -23,9 +23,16 @@ describe('default keywords (Twilio)', () => {
     expect(answer(ruleSet, body)).toBe('opt_out');
   });
 
-  test.each(['START', 'yes', 'Unstop!'])('%j opts in', (body) => {
-    expect(answer(ruleSet, body)).toBe('opt_in');
+  test.each(['START', 'yes', 'Unstop!'])('%j opts in a contact who opted out', (body) => {
+    expect(answer(ruleSet, body, { thread: { optedOut: true } })).toBe('opt_in');
   });
+
+  test.each(['START', 'yes', 'Unstop!'])(
+    '%j from a contact who never opted out is an ordinary message for the rules',
+    (body) => {
+      expect(answer(ruleSet, body)).toBe('catch-all');
+    },
+  );
 
   test.each(['HELP', 'info?'])('%j asks for help', (body) => {
     expect(answer(ruleSet, body)).toBe('help');
@@ -51,7 +58,7 @@ describe('default keywords (Twilio)', () => {
   });
 
   test('opt-in replies nothing unless configured', () => {
-    expect(decideBody(ruleSet, 'START').reply).toBeNull();
+    expect(decideBody(ruleSet, 'START', { thread: { optedOut: true } }).reply).toBeNull();
   });
 
   test('help replies with the help template', () => {
@@ -95,7 +102,7 @@ ${WITH_CATCH_ALL}`);
     ['unstop', 'opt_in', { template: 'welcome-back', media: [] }],
     ['aide', 'help', { template: 'hours', media: [] }],
   ])('%j → %s replying %j', (body, kind, reply) => {
-    const d = decideBody(ruleSet, body);
+    const d = decideBody(ruleSet, body, { thread: { optedOut: kind === 'opt_in' } });
     expect(d.kind).toBe(kind);
     expect(d.reply).toEqual(reply);
   });
@@ -110,7 +117,7 @@ ${WITH_CATCH_ALL}`);
   test('moving a default keyword to another list takes it out of its default list', () => {
     const moved = load(`compliance:\n  help: [help, yes]\n${WITH_CATCH_ALL}`);
     expect(answer(moved, 'yes')).toBe('help');
-    expect(answer(moved, 'start')).toBe('opt_in');
+    expect(answer(moved, 'start', { thread: { optedOut: true } })).toBe('opt_in');
     expect(moved.compliance.optIn).toEqual(['start', 'unstop']);
   });
 

@@ -35,7 +35,7 @@ const cases: [string, string, string[]][] = [
     'unknown rule key',
     'rules:\n  - id: a\n    priority: 1\n',
     [
-      'rules/test.yaml:3:5 unknown key "priority" in rules[0]; expected one of: id, description, enabled, when, reply, set, state, tags, schedule, examples',
+      'rules/test.yaml:3:5 unknown key "priority" in rules[0]; expected one of: id, description, enabled, when, reply, set, state, tags, schedule, examples, max_segments',
     ],
   ],
   [
@@ -156,6 +156,19 @@ const cases: [string, string, string[]][] = [
     'a rule without id',
     'rules:\n  - when: {keyword: hi}\n',
     ['rules/test.yaml:2:5 rule needs an "id"'],
+  ],
+  [
+    'unknown settings key',
+    'settings: {max_segment: 2}\nrules: []\n',
+    ['rules/test.yaml:1:12 unknown key "max_segment" in settings (did you mean "max_segments"?)'],
+  ],
+  [
+    'a segment budget that is not a whole number of at least 1',
+    'settings: {max_segments: 0}\nrules:\n  - id: a\n    max_segments: 1.5\n',
+    [
+      'rules/test.yaml:1:26 settings.max_segments must be a whole number of at least 1, got 0',
+      'rules/test.yaml:4:19 max_segments must be a whole number of at least 1, got 1.5',
+    ],
   ],
   ['an empty id', 'rules:\n  - id: ""\n', ['rules/test.yaml:2:9 id must not be empty']],
   [
@@ -319,4 +332,19 @@ describe('inline templates are compiled at load time against the template store'
       ),
     ).toEqual([]);
   });
+});
+
+test("a file's settings.max_segments is the budget of its rules; a rule's own max_segments wins", () => {
+  const ruleSet = loadFiles([
+    {
+      path: 'rules/10-a.yaml',
+      content: 'settings: {max_segments: 2}\nrules:\n  - id: a\n  - id: b\n    max_segments: 4\n',
+    },
+    { path: 'rules/20-b.yaml', content: 'rules:\n  - id: c\n' },
+  ]);
+  expect(ruleSet.compiled.map((r) => [r.id, r.maxSegments])).toEqual([
+    ['a', 2],
+    ['b', 4],
+    ['c', undefined],
+  ]);
 });
