@@ -3,7 +3,6 @@ import { Types } from 'mongoose';
 import type { Clock } from '../clock';
 import type { BotContent } from '../content/botContent';
 import { evaluate, type Outcome } from '../content/evaluate';
-import { retryBusy } from '../db/busy';
 import { derivedId, messageIdFor, threadIdFor } from '../db/ids';
 import { isDuplicateKeyError, type Models } from '../db/models';
 import type { MessageDoc } from '../db/models/message';
@@ -52,8 +51,12 @@ export interface InboundServiceOptions {
   clock: Clock;
   logger: InboundLogger;
   timezone: string;
-  /** Called once per new inbound message, for metrics. */
-  onInbound?: (kind: string, rule: string | null) => void;
+  /** Called once per new inbound message, once it is stored: metrics, the console's live inbox. */
+  onInbound?: (
+    kind: string,
+    rule: string | null,
+    stored: { contact: string; number: string; at: Date },
+  ) => void;
 }
 
 const EMPTY_TWIML = buildTwiml([]);
@@ -126,42 +129,40 @@ export class InboundService {
     // Twilio's retry raced us here, its insert fails first and nothing of ours is stored twice.
     const replies = outcome?.replies ?? [];
     try {
-      await retryBusy(() =>
-        this.o.models.Message.insertMany(
-          [
-            {
-              _id: id,
-              key,
-              thread: thread._id,
-              direction: 'inbound',
-              contact: msg.from,
-              number: msg.to,
-              body: msg.body,
-              media: msg.media,
-              sid: msg.messageSid,
-              status: 'received',
-              rule: ruleId,
-              replyTwiml: twiml,
-              seq: (thread.inboundCount ?? 0) + 1,
-              createdAt: now,
-            },
-            ...replies.map((r, i) => ({
-              _id: messageIdFor(`reply:${msg.messageSid}:${i}`),
-              key: `reply:${msg.messageSid}:${i}`,
-              thread: thread._id,
-              direction: 'outbound',
-              contact: msg.from,
-              number: msg.to,
-              body: r.body,
-              media: r.media.map((url) => ({ url, contentType: null })),
-              status: 'twiml',
-              rule: ruleId,
-              // A millisecond apart, so "newest first" lists the replies after their message.
-              createdAt: new Date(now.getTime() + i + 1),
-            })),
-          ],
-          { ordered: true },
-        ),
+      await this.o.models.Message.insertMany(
+        [
+          {
+            _id: id,
+            key,
+            thread: thread._id,
+            direction: 'inbound',
+            contact: msg.from,
+            number: msg.to,
+            body: msg.body,
+            media: msg.media,
+            sid: msg.messageSid,
+            status: 'received',
+            rule: ruleId,
+            replyTwiml: twiml,
+            seq: (thread.inboundCount ?? 0) + 1,
+            createdAt: now,
+          },
+          ...replies.map((r, i) => ({
+            _id: messageIdFor(`reply:${msg.messageSid}:${i}`),
+            key: `reply:${msg.messageSid}:${i}`,
+            thread: thread._id,
+            direction: 'outbound',
+            contact: msg.from,
+            number: msg.to,
+            body: r.body,
+            media: r.media.map((url) => ({ url, contentType: null })),
+            status: 'twiml',
+            rule: ruleId,
+            // A millisecond apart, so "newest first" lists the replies after their message.
+            createdAt: new Date(now.getTime() + i + 1),
+          })),
+        ],
+        { ordered: true },
       );
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
@@ -227,7 +228,7 @@ export class InboundService {
     if (!first?.seq || (thread.inboundCount ?? 0) >= first.seq) return repeat;
 
     const outcome = this.decide(msg, thread, first.createdAt);
-    await this.takeIn(thread, outcome, msg, first.key, first.createdAt, true);
+    await this.takeIn(thread, outcome, msg, first.key, first.createdAt);
     this.o.logger.warn('finished a message an earlier attempt stored but did not apply', {
       rule: outcome?.rule?.id ?? null,
     });
@@ -245,7 +246,6 @@ export class InboundService {
     msg: InboundMessage,
     key: string,
     now: Date,
-    repeat = false,
   ): Promise<void> {
     if (outcome?.schedule) await this.scheduleFollowUp(thread, outcome, msg, key);
     // Opt-out is per contact: record it (or clear it) for all of the contact's threads.
@@ -267,18 +267,17 @@ export class InboundService {
       if (outcome.optOut) Object.assign(set, { optedOut: true, optedOutAt: now });
     }
     const replies = outcome?.replies.length ?? 0;
-    // A repeat finishing the message is guarded: should the first attempt still be running (on
-    // another instance) and update the thread first, the repeat's update matches nothing. The
-    // first attempt's own update is by `_id` alone: on the embedded FerretDB any other field in
-    // the filter makes the hot path's update 3× slower (docs/benchmarks.md).
-    const filter = repeat ? { _id: thread._id, lastInbound: { $ne: key } } : { _id: thread._id };
-    await retryBusy(() =>
-      this.o.models.Thread.updateOne(filter, {
-        $set: set,
-        $inc: { inboundCount: 1, messageCount: 1 + replies },
-      }),
+    // Guarded: of a first attempt still running (on another instance) and a repeat finishing the
+    // same message, only the first update to arrive counts it.
+    await this.o.models.Thread.updateOne(
+      { _id: thread._id, lastInbound: { $ne: key } },
+      { $set: set, $inc: { inboundCount: 1, messageCount: 1 + replies } },
     );
-    this.o.onInbound?.(outcome?.kind ?? 'no_rules', outcome?.rule?.id ?? null);
+    this.o.onInbound?.(outcome?.kind ?? 'no_rules', outcome?.rule?.id ?? null, {
+      contact: thread.contact,
+      number: thread.number,
+      at: now,
+    });
   }
 
   /** A rule's `schedule:` action becomes a one-off schedule the scheduler sends later. */
@@ -292,23 +291,21 @@ export class InboundService {
     // Its id comes from the message, so finishing the message again cannot schedule it twice.
     const _id = new Types.ObjectId(derivedId('follow-up', key));
     try {
-      await retryBusy(() =>
-        this.o.models.Schedule.create({
-          _id,
-          name: `${outcome.rule?.id ?? 'rule'} follow-up`,
-          to: [msg.from],
-          from: msg.to,
-          body: s.body ?? null,
-          template: s.template ?? null,
-          vars: {},
-          sendAt: s.at,
-          nextRunAt: s.at,
-          timezone: this.o.timezone,
-          source: 'rule',
-          rule: outcome.rule?.id ?? null,
-          status: 'active',
-        }),
-      );
+      await this.o.models.Schedule.create({
+        _id,
+        name: `${outcome.rule?.id ?? 'rule'} follow-up`,
+        to: [msg.from],
+        from: msg.to,
+        body: s.body ?? null,
+        template: s.template ?? null,
+        vars: {},
+        sendAt: s.at,
+        nextRunAt: s.at,
+        timezone: this.o.timezone,
+        source: 'rule',
+        rule: outcome.rule?.id ?? null,
+        status: 'active',
+      });
     } catch (err) {
       if (isDuplicateKeyError(err)) return; // scheduled by the attempt that stored the message
       throw err;

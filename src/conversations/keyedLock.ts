@@ -1,8 +1,8 @@
 // Runs async work one at a time per key (per thread), in arrival order.
 //
-// Why: a contact's messages must see each other's state changes, and FerretDB v1 applies
-// `$inc` as read-modify-write, so concurrent updates of one thread could be lost. Within one
-// instance this lock orders them; across instances MongoDB's atomic updates do.
+// Why: a contact's messages must see each other's state changes: the rules decide on the thread as
+// the previous message left it. Within one instance this lock orders them; across instances the
+// thread's counts still add up, because its update is one atomic `$set`/`$inc`.
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();
 

@@ -1,6 +1,5 @@
 // Writes threads and messages: the only code that does. Exactly-once rests on the messages' unique `key`.
 import type { Types } from 'mongoose';
-import { retryBusy } from '../db/busy';
 import { messageIdFor, threadIdFor } from '../db/ids';
 import { KeyedLock } from './keyedLock';
 import type { Clock } from '../clock';
@@ -59,9 +58,6 @@ export interface OutboundRecord {
 export class ConversationStore {
   /** Serialises work on one thread within this instance (see keyedLock.ts). */
   readonly threadLock = new KeyedLock();
-  /** Serialise status callbacks, and retry claims, of one message within this instance. */
-  private readonly statusLock = new KeyedLock();
-  private readonly claimLock = new KeyedLock();
 
   constructor(
     private readonly models: Models,
@@ -76,25 +72,23 @@ export class ConversationStore {
     const _id = threadIdFor(String(contact), String(number));
     const optOut = await this.models.OptOut.findById(String(contact)).lean();
     try {
-      return await retryBusy(() =>
-        this.models.Thread.findOneAndUpdate(
-          { _id },
-          {
-            $setOnInsert: {
-              contact: String(contact),
-              number: String(number),
-              state: null,
-              vars: {},
-              tags: [],
-              optedOut: optOut !== null,
-              optedOutAt: optOut?.at ?? null,
-              inboundCount: 0,
-              messageCount: 0,
-            },
+      return await this.models.Thread.findOneAndUpdate(
+        { _id },
+        {
+          $setOnInsert: {
+            contact: String(contact),
+            number: String(number),
+            state: null,
+            vars: {},
+            tags: [],
+            optedOut: optOut !== null,
+            optedOutAt: optOut?.at ?? null,
+            inboundCount: 0,
+            messageCount: 0,
           },
-          { upsert: true, new: true },
-        ).lean<ThreadDoc>(),
-      );
+        },
+        { upsert: true, new: true },
+      ).lean<ThreadDoc>();
     } catch (err) {
       // Two first messages at once: both upsert, one loses the unique index race and reads the winner.
       if (!isDuplicateKeyError(err)) throw err;
@@ -157,32 +151,26 @@ export class ConversationStore {
     thread: ThreadDoc | null,
   ): Promise<MessageDoc | null> {
     try {
-      const doc = await retryBusy(() =>
-        this.models.Message.create({
-          key: record.key,
-          thread: thread?._id ?? null,
-          direction: 'outbound',
-          contact: record.contact,
-          number: record.number,
-          body: record.body,
-          media: record.media.map((url) => ({ url, contentType: null })),
-          status: record.status,
-          rule: record.rule ?? null,
-          schedule: record.schedule ?? null,
-          fireAt: record.fireAt ?? null,
-          segments: record.segments,
-          encoding: record.encoding,
-          requestHash: record.requestHash ?? null,
-        }),
-      );
+      const doc = await this.models.Message.create({
+        key: record.key,
+        thread: thread?._id ?? null,
+        direction: 'outbound',
+        contact: record.contact,
+        number: record.number,
+        body: record.body,
+        media: record.media.map((url) => ({ url, contentType: null })),
+        status: record.status,
+        rule: record.rule ?? null,
+        schedule: record.schedule ?? null,
+        fireAt: record.fireAt ?? null,
+        segments: record.segments,
+        encoding: record.encoding,
+        requestHash: record.requestHash ?? null,
+      });
       if (thread) {
-        await this.threadLock.run(thread._id, () =>
-          retryBusy(() =>
-            this.models.Thread.updateOne(
-              { _id: thread._id },
-              { $inc: { messageCount: 1 }, $set: { lastMessageAt: this.clock.now() } },
-            ),
-          ),
+        await this.models.Thread.updateOne(
+          { _id: thread._id },
+          { $inc: { messageCount: 1 }, $set: { lastMessageAt: this.clock.now() } },
         );
       }
       return doc.toObject() as MessageDoc;
@@ -202,21 +190,16 @@ export class ConversationStore {
 
   /**
    * Takes a failed send that never reached Twilio (no SID) back to `sending` for another attempt.
-   * Returns null when it is no longer such a message (another repeat claimed it first). Claims
-   * of one message take turns within this instance: on FerretDB v1 the conditional update is not
-   * atomic, and two repeats arriving together would both win it and both call Twilio.
+   * Returns null when it is no longer such a message: the conditional update is atomic, so of
+   * two repeats arriving together only one wins it and calls Twilio.
    */
   claimFailedForRetry(id: string): Promise<MessageDoc | null> {
-    return this.claimLock.run(String(id), () =>
-      retryBusy(() =>
-        this.models.Message.findOneAndUpdate(
-          // Not a rejection: another repeat may have tried it meanwhile and been refused for good.
-          { _id: String(id), status: 'failed', sid: null, retryable: { $ne: false } },
-          { $set: { status: 'sending', errorCode: null, errorMessage: null, retryable: null } },
-          { new: true },
-        ).lean<MessageDoc>(),
-      ),
-    );
+    return this.models.Message.findOneAndUpdate(
+      // Not a rejection: another repeat may have tried it meanwhile and been refused for good.
+      { _id: String(id), status: 'failed', sid: null, retryable: { $ne: false } },
+      { $set: { status: 'sending', errorCode: null, errorMessage: null, retryable: null } },
+      { new: true },
+    ).lean<MessageDoc>();
   }
 
   async recordSendResult(
@@ -235,31 +218,18 @@ export class ConversationStore {
     if (result.errorCode !== undefined) set.errorCode = result.errorCode;
     if (result.errorMessage !== undefined) set.errorMessage = result.errorMessage;
     if (result.retryable !== undefined) set.retryable = result.retryable;
-    return retryBusy(() =>
-      this.models.Message.findOneAndUpdate(
-        { _id: id },
-        { $set: set },
-        { new: true },
-      ).lean<MessageDoc>(),
-    );
+    return this.models.Message.findOneAndUpdate(
+      { _id: id },
+      { $set: set },
+      { new: true },
+    ).lean<MessageDoc>();
   }
 
   /**
    * Applies a status callback, moving forward only: the update matches only while the stored
-   * status ranks lower, so two callbacks racing cannot move it back either. On MongoDB that
-   * conditional update is atomic; FerretDB v1 (the embedded database) reads, then writes, so
-   * "sent" and "delivered" arriving together could end "sent" — one message's callbacks
-   * therefore take turns within this instance.
+   * status ranks lower, and it is atomic, so two callbacks racing cannot move it back either.
    */
-  applyStatus(
-    sid: string,
-    status: string,
-    errorCode: number | null,
-  ): Promise<'updated' | 'stale' | 'unknown_sid'> {
-    return this.statusLock.run(String(sid), () => this.applyStatusNow(sid, status, errorCode));
-  }
-
-  private async applyStatusNow(
+  async applyStatus(
     sid: string,
     status: string,
     errorCode: number | null,

@@ -1,9 +1,8 @@
 // Document ids derived from what makes a document unique.
 //
-// Why: FerretDB v1 on SQLite (the embedded database) pushes only `{_id: value}` filters down to
-// SQLite; any other filter scans the whole collection. The webhook's hot path therefore finds and
-// updates threads and messages by an `_id` computed from their natural key — the same id on
-// MongoDB, where the secondary indexes serve the admin queries.
+// Why: the webhook's hot path finds and updates threads and messages by an `_id` computed from their
+// natural key, so each is one lookup in the index every database has, with no read to learn an id
+// first. The secondary indexes serve the admin queries.
 import { createHash } from 'node:crypto';
 
 /** 24 hex characters of sha256 over the parts (looks like an ObjectId, is a plain string). */

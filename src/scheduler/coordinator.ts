@@ -6,6 +6,7 @@
 // schedule and only reads the fire time from the key.
 import type { RunCoordinator } from 'node-cron';
 import type { Types } from 'mongoose';
+import { retryTransient } from '../db/transient';
 import type { ScheduleRunDoc } from '../db/models/scheduleRun';
 import type { RunLedger } from './runs';
 
@@ -30,12 +31,22 @@ export class MongoRunCoordinator implements RunCoordinator {
      * that has not yet noticed a change or a cancel must not claim a slot of the old one.
      */
     private readonly stillCurrent: () => Promise<boolean>,
+    private readonly sleep?: (ms: number) => Promise<void>,
   ) {}
 
+  /**
+   * node-cron skips a slot whose claim throws, so a database that is busy or away for a moment is
+   * waited out here (about 6 s in all). A claim whose insert got through although its answer was
+   * lost is not lost either: the run's lease runs out and recovery resumes it.
+   */
   async shouldRun(key: string, ttlMs: number): Promise<boolean> {
     const fireAt = fireTimeOfKey(key);
-    if (!fireAt || !(await this.stillCurrent())) return false;
-    const run = await this.ledger.claim(this.schedule, fireAt, ttlMs);
+    if (!fireAt) return false;
+    const run = await retryTransient(
+      async () =>
+        (await this.stillCurrent()) ? this.ledger.claim(this.schedule, fireAt, ttlMs) : null,
+      { attempts: 6, firstWaitMs: 200, sleep: this.sleep },
+    );
     if (!run) return false;
     this.won.set(fireAt.getTime(), run);
     return true;

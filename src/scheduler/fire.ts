@@ -106,9 +106,7 @@ export class FireRunner {
     const watchers = this.watchers.get(id) ?? new Set();
     this.watchers.set(id, watchers.add(watch));
     const cancelCheck = setInterval(watch, this.d.cancelCheckMs);
-    // Renews the run's lease only. The schedule document is left alone while the fire runs (a
-    // one-off's old claim defers to this lease in recovery): on the embedded FerretDB, whose
-    // updates are read-modify-write, a write here could undo an admin's cancel.
+    // Renews the run's lease only (a one-off's old claim defers to this lease in recovery).
     const heartbeat = setInterval(() => {
       ledger
         .renew(run)
@@ -167,6 +165,7 @@ export class FireRunner {
           return 'lost';
         }
         await this.settleOneOff(schedule, 'done');
+        await this.recordRecurringFire(schedule, run.fireAt);
         logger.info('scheduled fire sent', { ...meta, ...counts });
         return 'done';
       }
@@ -207,6 +206,25 @@ export class FireRunner {
     if (!schedule.cron) return graceEnd;
     const [next] = upcomingRuns(schedule.cron, schedule.timezone, 1, fireAt);
     return next ? Math.min(graceEnd, next.getTime()) : graceEnd;
+  }
+
+  /**
+   * A recurring schedule remembers its last fire sent (never going back to an older one: a
+   * resumed fire may end late) and, while it is still active on the same cron, its next one.
+   * Each update sets its own field alone, so neither can undo a cancel or a change.
+   */
+  private async recordRecurringFire(schedule: ScheduleDoc, fireAt: Date): Promise<void> {
+    if (!schedule.cron) return;
+    const { Schedule, clock } = this.d;
+    await Schedule.updateOne(
+      { _id: schedule._id, $or: [{ lastRunAt: null }, { lastRunAt: { $lt: fireAt } }] },
+      { $set: { lastRunAt: fireAt } },
+    );
+    const [next] = upcomingRuns(schedule.cron, schedule.timezone, 1, clock.now());
+    await Schedule.updateOne(
+      { _id: schedule._id, status: 'active', cron: schedule.cron, timezone: schedule.timezone },
+      { $set: { nextRunAt: next ?? null } },
+    );
   }
 
   /** A one-off's schedule moves from `running` to how its only run ended. */

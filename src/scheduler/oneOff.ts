@@ -33,16 +33,27 @@ export class OneOffClaims {
   }
 
   /**
-   * Claims the oldest due one-off: the status moves from active to running in one atomic update,
-   * so on any number of instances exactly one gets it.
+   * Claims up to `limit` due one-offs, oldest first. Each claim moves one schedule from active to
+   * running in one atomic update, so on any number of instances exactly one gets it. The due ones
+   * are listed once and then claimed by `_id`: one read of the due list per batch, not per claim.
    */
-  async claimNext(): Promise<ScheduleDoc | null> {
+  async claimDue(limit: number): Promise<ScheduleDoc[]> {
     const now = this.clock.now();
-    return this.Schedule.findOneAndUpdate(
-      { status: 'active', cron: null, nextRunAt: { $lte: now, $gte: this.graceStart() } },
-      { $set: { status: 'running', claimedBy: this.owner, claimedAt: now } },
-      { sort: { nextRunAt: 1 }, new: true },
-    ).lean<ScheduleDoc>();
+    const due = { status: 'active', cron: null, nextRunAt: { $lte: now, $gte: this.graceStart() } };
+    const candidates = await this.Schedule.find(due, { _id: 1 })
+      .sort({ nextRunAt: 1 })
+      .limit(limit)
+      .lean<{ _id: ScheduleDoc['_id'] }[]>();
+    const claimed: ScheduleDoc[] = [];
+    for (const { _id } of candidates) {
+      const schedule = await this.Schedule.findOneAndUpdate(
+        { ...due, _id },
+        { $set: { status: 'running', claimedBy: this.owner, claimedAt: now } },
+        { new: true },
+      ).lean<ScheduleDoc>();
+      if (schedule) claimed.push(schedule);
+    }
+    return claimed;
   }
 
   /**

@@ -219,9 +219,9 @@ export class Scheduler {
       }
     }
     while (this.capacity() > 0) {
-      const schedule = await this.claims.claimNext();
-      if (!schedule) break;
-      this.launchOneOff(schedule);
+      const claimed = await this.claims.claimDue(this.capacity());
+      for (const schedule of claimed) this.launchOneOff(schedule);
+      if (claimed.length === 0) break;
     }
     if (kind === 'full' && this.capacity() > 0) await this.recovery.pass();
   }

@@ -69,7 +69,7 @@ export class ScheduleService {
     const created = await this.d.models.Schedule.create({
       ...fields,
       status: fields.enabled ? 'active' : 'paused',
-      nextRunAt: nextRunAt(fields),
+      nextRunAt: this.nextRunAt({ ...fields, status: fields.enabled ? 'active' : 'paused' }),
       source: 'api',
       revision: 0,
     });
@@ -91,7 +91,7 @@ export class ScheduleService {
         .lean<ScheduleDoc[]>(),
       this.d.models.Schedule.countDocuments(query),
     ]);
-    return { items: await Promise.all(items.map((s) => this.view(s))), page, limit, total };
+    return { items: items.map((s) => this.view(s)), page, limit, total };
   }
 
   async get(id: string): Promise<ScheduleDetail> {
@@ -103,7 +103,7 @@ export class ScheduleService {
     const counts = await this.messageCounts(schedule._id, runs);
     const upcoming = this.upcoming(schedule, 5);
     return {
-      ...(await this.view(schedule, upcoming)),
+      ...this.view(schedule),
       upcoming,
       runs: runs.map((r) => toRunView(r, counts.get(r.fireAt.getTime()) ?? {})),
     };
@@ -144,7 +144,7 @@ export class ScheduleService {
       sendAtChanged: change.sendAt !== undefined || (change.enabled === true && !current.enabled),
     });
     set.status = next.enabled ? 'active' : 'paused';
-    set.nextRunAt = nextRunAt(next);
+    set.nextRunAt = this.nextRunAt({ ...next, status: set.status as ScheduleStatus });
     // Only if nobody changed or claimed it since we read it (a one-off may be claimed any moment).
     const updated = await this.d.models.Schedule.findOneAndUpdate(
       { _id: current._id, revision: current.revision, status: String(current.status) },
@@ -179,20 +179,23 @@ export class ScheduleService {
   }
 
   /**
-   * The API's view. A recurring schedule's next fire comes from its cron, its last from its runs:
-   * the fire path never writes the schedule document (models/schedule.ts says why).
+   * The API's view, from the document alone. A recurring schedule's stored next fire is behind
+   * the clock when no instance ran at that time (the slot was skipped): then its cron says.
    */
-  private async view(s: ScheduleDoc, upcoming = this.upcoming(s, 1)): Promise<ScheduleView> {
+  private view(s: ScheduleDoc): ScheduleView {
     const stored = toScheduleView(s);
-    if (!s.cron) return stored;
-    const last = await this.d.Run.findOne({ schedule: s._id, status: 'done' }, { fireAt: 1 })
-      .sort({ fireAt: -1 })
-      .lean<{ fireAt: Date }>();
-    return { ...stored, nextRunAt: upcoming[0] ?? null, lastRunAt: last?.fireAt ?? null };
+    if (!s.cron || !stored.nextRunAt || stored.nextRunAt > this.d.clock.now()) return stored;
+    return { ...stored, nextRunAt: this.upcoming(s, 1)[0] ?? null };
+  }
+
+  /** One-off: its sendAt (what the claim polls on). Recurring: its next fire while active. */
+  private nextRunAt(s: Pick<ScheduleDoc, 'sendAt' | 'cron' | 'timezone' | 'status'>): Date | null {
+    if (!s.cron) return s.sendAt ?? null;
+    return this.upcoming(s, 1)[0] ?? null;
   }
 
   /** An active recurring schedule's next `count` fires; none for the rest. */
-  private upcoming(s: ScheduleDoc, count: number): Date[] {
+  private upcoming(s: Pick<ScheduleDoc, 'cron' | 'timezone' | 'status'>, count: number): Date[] {
     return s.cron && s.status === 'active'
       ? upcomingRuns(s.cron, s.timezone, count, this.d.clock.now())
       : [];
@@ -258,9 +261,4 @@ function recipientFields(to: RecipientsInput): { to: string[]; tag: string | nul
   if (typeof to === 'string') return { to: [to], tag: null };
   if (Array.isArray(to)) return { to: [...new Set(to)], tag: null };
   return { to: [], tag: to.tag };
-}
-
-/** One-off: its sendAt (what the claim polls on). Recurring: null, computed when shown. */
-function nextRunAt(s: Pick<ScheduleDoc, 'sendAt' | 'cron'>): Date | null {
-  return s.cron ? null : (s.sendAt ?? null);
 }

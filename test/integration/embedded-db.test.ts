@@ -6,6 +6,18 @@ import { openTestDatabase } from '../support/db';
 
 type Plan = Record<string, unknown>;
 
+/** The fields the tests below store (string ids, as ReplyBot's derived ids). */
+interface TestDoc {
+  _id: string;
+  n?: number;
+  sid?: string;
+  status?: string;
+  owner?: string | null;
+  state?: string;
+  tag?: unknown;
+  active?: unknown;
+}
+
 let db: Awaited<ReturnType<typeof openTestDatabase>>;
 let connection: Connection;
 
@@ -19,7 +31,7 @@ afterAll(async () => {
 });
 
 function collection(name: string) {
-  return connection.db!.collection<Record<string, unknown>>(name);
+  return connection.db!.collection<TestDoc>(name);
 }
 
 async function isFerretdb(): Promise<boolean> {
@@ -42,7 +54,7 @@ async function usesIndex(name: string, filter: Record<string, unknown>): Promise
 
 async function seed(name: string, count: number): Promise<void> {
   const docs = Array.from({ length: count }, (_, i) => ({
-    _id: `doc-${i}` as unknown as undefined,
+    _id: `doc-${i}`,
     sid: `SM${i}`,
     status: i % 2 ? 'scheduled' : 'done',
     n: 0,
@@ -84,7 +96,7 @@ describe('the _id index (patch 0001)', () => {
 
 describe('atomic read-modify-write (patch 0002)', () => {
   it('ends 200 concurrent $inc on one document at 200', async () => {
-    await collection('counters').insertOne({ _id: 'c' as unknown as undefined, n: 0 });
+    await collection('counters').insertOne({ _id: 'c', n: 0 });
     await Promise.all(
       Array.from({ length: 200 }, () =>
         collection('counters').updateOne({ _id: 'c' }, { $inc: { n: 1 } }),
@@ -97,7 +109,7 @@ describe('atomic read-modify-write (patch 0002)', () => {
     const winners: number[] = [];
     for (let trial = 0; trial < 10; trial++) {
       const id = `claim-${trial}`;
-      await collection('claims').insertOne({ _id: id as unknown as undefined, owner: null });
+      await collection('claims').insertOne({ _id: id, owner: null });
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           collection('claims').findOneAndUpdate(
@@ -112,7 +124,7 @@ describe('atomic read-modify-write (patch 0002)', () => {
   });
 
   it('deletes a document once when 20 conditional deletes race', async () => {
-    await collection('deletes').insertOne({ _id: 'd' as unknown as undefined, state: 'open' });
+    await collection('deletes').insertOne({ _id: 'd', state: 'open' });
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
         collection('deletes').findOneAndDelete({ _id: 'd', state: 'open' }),
@@ -128,12 +140,12 @@ describe('equality pushdown on indexed fields (patch 0003)', () => {
     await people.createIndex({ tag: 1 });
     await people.createIndex({ active: 1 });
     await people.insertMany([
-      { _id: 'p1' as unknown as undefined, tag: 'vip', active: true },
-      { _id: 'p2' as unknown as undefined, tag: ['new', 'vip'], active: false },
-      { _id: 'p3' as unknown as undefined, tag: 'a<b>&"café"\\ ☕', active: true },
-      { _id: 'p4' as unknown as undefined, tag: ['vipp', 'Vip'], active: true },
-      { _id: 'p5' as unknown as undefined, active: true },
-      { _id: 'p6' as unknown as undefined, tag: { vip: 1 }, active: 'true' },
+      { _id: 'p1', tag: 'vip', active: true },
+      { _id: 'p2', tag: ['new', 'vip'], active: false },
+      { _id: 'p3', tag: 'a<b>&"café"\\ ☕', active: true },
+      { _id: 'p4', tag: ['vipp', 'Vip'], active: true },
+      { _id: 'p5', active: true },
+      { _id: 'p6', tag: { vip: 1 }, active: 'true' },
     ]);
   });
 

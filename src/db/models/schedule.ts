@@ -33,13 +33,12 @@ export const scheduleSchema = new Schema(
     timezone: { type: String, required: true },
     enabled: { type: Boolean, default: true },
     status: { type: String, enum: SCHEDULE_STATUSES, default: 'active' },
-    /** One-off: its sendAt while due, what the scheduler polls on. Recurring: null (see below). */
-    nextRunAt: { type: Date, default: null },
     /**
-     * One-off: when its fire ended. A recurring schedule's next and last fire are not stored: the
-     * API computes them (cron, and schedule_runs), because a write here after every fire could,
-     * on the embedded FerretDB whose updates are read-modify-write, undo an admin's cancel.
+     * One-off: its sendAt while due, what the scheduler polls on. Recurring: the next fire after
+     * the last one sent (or after the change that set its cron), null while paused.
      */
+    nextRunAt: { type: Date, default: null },
+    /** One-off: when its fire ended. Recurring: the slot of the last fire that was sent. */
     lastRunAt: { type: Date, default: null },
     /** One-off claim: which instance took it and when, so a crashed claim can be seen. */
     claimedBy: { type: String, default: null },

@@ -62,7 +62,7 @@ describe('recurring schedules', () => {
     expect(runs.filter(([t]) => Number(t) <= last)).toEqual(slots.map((t) => [t, 'done']));
     const afterLast = runs.filter(([t]) => Number(t) > last);
     expect(afterLast).toEqual(afterLast.map(([t]) => [t, 'canceled']));
-    // Read from its runs and its status, not stored by the fires.
+    // Stored by the fires: the last slot sent, and no next fire once canceled.
     expect(detail.body).toMatchObject({
       status: 'canceled',
       lastRunAt: new Date(last).toISOString(),
@@ -94,8 +94,8 @@ describe('recurring schedules', () => {
     expect(fake.requests.length).toBe(paused);
   });
 
-  // On the embedded FerretDB an update is read-modify-write, so any write the fire path made to
-  // the schedule document could undo a cancel that landed between its read and its write.
+  // The fire path writes the schedule document (lastRunAt, nextRunAt): none of those writes may
+  // undo a cancel that lands between a fire's read and its write.
   it('cancels that land while the same schedules fire all hold: canceled, nothing more sent', async () => {
     const api = admin(server.url);
     const ids: string[] = [];
