@@ -19,6 +19,8 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY rules ./rules
 COPY templates ./templates
+# The console's page and scripts: served as files (tsc copies none into dist/).
+COPY src/http/console/public ./src/http/console/public
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000

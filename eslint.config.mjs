@@ -23,4 +23,27 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  {
+    // The console's scripts run in the browser (src/http/console/public): modules, browser globals.
+    files: ['src/http/console/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'clearTimeout',
+          'crypto',
+          'document',
+          'Event',
+          'EventSource',
+          'fetch',
+          'location',
+          'Node',
+          'sessionStorage',
+          'setTimeout',
+          'URLSearchParams',
+          'window',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -15,6 +15,7 @@ import { connectDatabase } from './db/connection';
 import { EmbeddedDatabase, ensureFerretdb } from './db/embedded';
 import { bindModels, ensureIndexes, type Models } from './db/models';
 import { createApp } from './http/app';
+import { LiveEvents } from './http/console/liveEvents';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OutboundService } from './outbound/messages';
@@ -110,6 +111,8 @@ export function createServices(
       },
     },
   });
+  // The console's live inbox: the pipeline says when a message is stored; event streams listen.
+  const liveEvents = new LiveEvents();
   const inbound = new InboundService({
     models,
     store,
@@ -117,13 +120,27 @@ export function createServices(
     clock,
     logger: logger.child({ component: 'inbound' }),
     timezone: config.timezone,
-    onInbound: (kind, rule) => metrics.inboundHandled(kind, rule),
+    onInbound: (kind, rule, stored) => {
+      metrics.inboundHandled(kind, rule);
+      liveEvents.inboundStored({ ...stored, kind, rule });
+    },
   });
   const status = new StatusService(store, logger.child({ component: 'status' }), (s, code) =>
     metrics.outboundStatus(s, code),
   );
   const threads = new ThreadReader(models);
-  return { models, metrics, store, content, transport, outbound, inbound, status, threads };
+  return {
+    models,
+    metrics,
+    store,
+    content,
+    transport,
+    outbound,
+    inbound,
+    status,
+    threads,
+    liveEvents,
+  };
 }
 
 /** Resolves with the promise's value, or with `fallback` once `ms` have passed. */
@@ -264,6 +281,8 @@ async function startInstance(
   const close = () => {
     closing ??= (async () => {
       const graceMs = options.shutdownGraceMs ?? 6000;
+      // Console event streams never finish by themselves: end them so the server can drain.
+      services.liveEvents.close();
       // Stop accepting first: the listening socket closes now; requests in flight go on.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle once their request is answered: close them as they do.

@@ -2,6 +2,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
+import { consoleRoutes } from './console/router';
 import type { HttpContext } from './context';
 import { createErrorHandler, notFoundHandler } from './errorHandler';
 import { adminAuth } from './middleware/adminAuth';
@@ -61,18 +62,19 @@ export function createApp(ctx: HttpContext): Express {
     swaggerUi.setup(openapi, { customSiteTitle: 'ReplyBot API' }),
   );
 
+  // One Basic Auth for the admin API and the console, so failed logins count once for both.
+  const auth = adminAuth({
+    users: ctx.config.adminUsers,
+    maxFailures: ctx.config.authMaxFailures,
+    clock: ctx.clock,
+    requireHttps: ctx.config.production,
+  });
+  // The web console (its page, assets and live events); it works through the admin API below.
+  app.use(consoleRoutes({ auth, events: ctx.liveEvents }));
+
   // Admin API: credentials are checked before the body is even parsed.
   const admin = express.Router();
-  admin.use(
-    '/api',
-    adminAuth({
-      users: ctx.config.adminUsers,
-      maxFailures: ctx.config.authMaxFailures,
-      clock: ctx.clock,
-      requireHttps: ctx.config.production,
-    }),
-    express.json({ limit: ctx.config.bodyLimit }),
-  );
+  admin.use('/api', auth, express.json({ limit: ctx.config.bodyLimit }));
   admin.use(messageRoutes({ outbound: ctx.outbound, store: ctx.store }));
   admin.use(threadRoutes(ctx.threads));
   admin.use(ruleRoutes(ctx.content, ctx.clock));

@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics';
 import type { OutboundService } from '../outbound/messages';
 import type { StatusService } from '../outbound/status';
 import type { Router } from 'express';
+import type { LiveEvents } from './console/liveEvents';
 
 export interface HealthSources {
   /** A summary of the loaded rules for /health. */
@@ -35,4 +36,6 @@ export interface HttpContext {
   threads: ThreadReader;
   /** Routes added by other modules (the scheduler's), mounted behind admin auth. */
   adminRouters?: Router[];
+  /** Stored inbound messages, for the console's live inbox. */
+  liveEvents?: LiveEvents;
 }

@@ -223,6 +223,30 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
 
   scheduleOpenApiPaths(add, { admin, json, error, adminErrors });
 
+  add('get', '/console', {
+    summary: 'The web console (HTML; its scripts and styles are under /console/assets/)',
+    tags: ['console'],
+    security: admin,
+    responses: {
+      200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } },
+      ...adminAccessErrors,
+    },
+  });
+  add('get', '/console/events', {
+    summary: 'Live events for the console (server-sent events)',
+    tags: ['console'],
+    security: admin,
+    description:
+      'A `text/event-stream` that stays open: `event: inbound` with `{contact, number, at, kind, rule}` for each inbound message this instance stored, and a comment every 25 s to keep it open. EventSource reconnects by itself; events missed meanwhile are not replayed, so reload what you show on (re)connection.',
+    responses: {
+      200: {
+        description: 'The event stream',
+        content: { 'text/event-stream': { schema: z.string() } },
+      },
+      ...adminAccessErrors,
+    },
+  });
+
   add('get', '/health', {
     summary: 'Health of this instance',
     tags: ['operations'],

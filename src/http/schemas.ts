@@ -193,6 +193,10 @@ export const RuleTestRequest = z
       description:
         'Messages the contact sent before this one; default 0, a new contact (so `first_message` holds).',
     }),
+    optedOut: z.boolean().optional().openapi({
+      description:
+        'The contact opted out before this message; default false. An opted-out contact gets answers to the opt-in and help keywords only, as on the webhook.',
+    }),
     media: MediaUrls.optional(),
   })
   .strict()

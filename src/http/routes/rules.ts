@@ -54,7 +54,7 @@ export function ruleRoutes(content: BotContent, clock: Clock): Router {
         // Messages the contact sent before this one; by default a new contact, as a first text
         // would be (so a `first_message` rule is reachable).
         messageCount: input.messageCount ?? 0,
-        optedOut: false,
+        optedOut: input.optedOut ?? false,
         firstSeen: null,
       },
       now,
