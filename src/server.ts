@@ -12,6 +12,7 @@ import { ResilientInbound } from './conversations/resilientInbound';
 import { ConversationStore } from './conversations/store';
 import { ThreadReader } from './conversations/threads';
 import { connectDatabase } from './db/connection';
+import { DataDirOwner } from './db/dataDirOwner';
 import { EmbeddedDatabase, ensureFerretdb } from './db/embedded';
 import { bindModels, ensureIndexes, type Models } from './db/models';
 import { createApp } from './http/app';
@@ -182,17 +183,18 @@ async function startInstance(
   clock: Clock,
   started: Array<() => unknown>,
 ): Promise<ServerHandle> {
+  // One server per DATA_DIR, with MONGODB_URI too: the inbound journal there is one server's.
+  const databaseDir = path.join(config.dataDir, 'ferretdb');
+  const owner = await DataDirOwner.acquire({ dataDir: config.dataDir, databaseDir, logger });
+  started.push(() => owner.release());
   let embedded: EmbeddedDatabase | null = null;
   let uri = config.mongodbUri;
   if (!uri) {
     const binary = await ensureFerretdb(logger);
-    const db = await EmbeddedDatabase.start({
-      binary,
-      dir: path.join(config.dataDir, 'ferretdb'),
-      logger,
-    });
+    const db = await EmbeddedDatabase.start({ binary, dir: databaseDir, logger });
     embedded = db;
     started.push(() => db.stop());
+    if (db.processInfo) owner.recordDatabase(db.processInfo);
     uri = db.uri('replybot');
   }
 
@@ -320,6 +322,7 @@ async function startInstance(
       );
       if (!closed) logger.warn('database close took too long');
       await embedded?.stop(2000);
+      owner.release();
       logger.info('stopped');
     })();
     return closing;

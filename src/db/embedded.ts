@@ -61,6 +61,12 @@ export class EmbeddedDatabase {
     return this.child !== null;
   }
 
+  /** The FerretDB process while it runs: its pid and command line (for the DATA_DIR's pid file). */
+  get processInfo(): { pid: number; command: string[] } | null {
+    const pid = this.child?.pid;
+    return this.child && pid !== undefined ? { pid, command: this.child.spawnargs } : null;
+  }
+
   async start(): Promise<void> {
     if (this.child) return;
     mkdirSync(this.options.dir, { recursive: true });

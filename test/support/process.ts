@@ -97,3 +97,34 @@ export function acceptsConnections(port: number): Promise<boolean> {
     socket.connect(port, '127.0.0.1');
   });
 }
+
+/**
+ * The server's own process: tsx runs src/main.ts in a child of its own (the process that holds
+ * DATA_DIR and starts FerretDB). Resolves once tsx has started it.
+ */
+export async function serverPid(proc: ServerProcess, ms = 20_000): Promise<number> {
+  const childrenOfTsx = () =>
+    readdirSync('/proc').filter((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === proc.child.pid;
+      } catch {
+        return false; // the process ended while we looked
+      }
+    });
+  let found: string[] = [];
+  if (!(await eventually(async () => (found = childrenOfTsx()).length === 1, ms)))
+    throw new Error(`tsx (pid ${proc.child.pid}) has ${found.length} children, expected 1`);
+  return Number(found[0]);
+}
+
+/** Checks every 25 ms until `check` resolves true; false if it has not within `ms`. */
+export async function eventually(check: () => Promise<boolean> | boolean, ms: number) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
