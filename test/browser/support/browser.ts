@@ -1,5 +1,5 @@
 // Debian's Chromium, headless, driven by puppeteer-core (which never downloads a browser of its own).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -31,6 +31,11 @@ export interface TestBrowser {
 }
 
 export async function launchBrowser(): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM_PATH}: apt-get install chromium (or set CHROMIUM_PATH)`,
+    );
+  }
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'replybot-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM_PATH,

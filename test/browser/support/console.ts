@@ -31,12 +31,19 @@ export interface ConsoleFixture {
   close(): Promise<void>;
 }
 
+const FIXTURE_BOT = path.resolve(__dirname, '../../fixtures/bot');
+
+/** Copies `rules` and `templates` (default: the test bot's) into a temp folder the server uses. */
 export async function startConsoleFixture(
   label: string,
-  bot = path.resolve(__dirname, '../../fixtures/bot'),
+  bot: { rules: string; templates: string } = {
+    rules: path.join(FIXTURE_BOT, 'rules'),
+    templates: path.join(FIXTURE_BOT, 'templates'),
+  },
 ): Promise<ConsoleFixture> {
   const botDir = mkdtempSync(path.join(os.tmpdir(), `replybot-${label}-`));
-  cpSync(bot, botDir, { recursive: true });
+  cpSync(bot.rules, path.join(botDir, 'rules'), { recursive: true });
+  cpSync(bot.templates, path.join(botDir, 'templates'), { recursive: true });
   const fake = await startFakeTwilio();
   const server = await startTestServer(
     {
