@@ -21,6 +21,22 @@ export class Metrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  /**
+   * Hits per rule since this instance started, every loaded rule listed from 0 (a rule that never
+   * answers shows up as 0 rather than missing); GET /api/rules/stats counts from the database.
+   */
+  private readonly ruleHits = new client.Counter({
+    name: 'replybot_rule_hits_total',
+    help: 'Inbound messages answered by each rule since this instance started',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+  private readonly ruleLastHit = new client.Gauge({
+    name: 'replybot_rule_last_hit_timestamp_seconds',
+    help: 'When each rule last answered a message on this instance (Unix time)',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
   private readonly webhookLatency = new client.Histogram({
     name: 'replybot_webhook_duration_seconds',
     help: 'Time to answer a Twilio webhook',
@@ -33,8 +49,17 @@ export class Metrics {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'replybot_' });
   }
 
-  inboundHandled(kind: string, rule: string | null): void {
+  inboundHandled(kind: string, rule: string | null, at: Date = new Date()): void {
     this.inbound.inc({ kind, rule: rule ?? 'none' });
+    if (rule !== null) {
+      this.ruleHits.inc({ rule });
+      this.ruleLastHit.set({ rule }, at.getTime() / 1000);
+    }
+  }
+
+  /** Lists the loaded rules at 0 hits, so rules that never answer appear (call on each load). */
+  rulesLoaded(ids: readonly string[]): void {
+    for (const rule of ids) this.ruleHits.inc({ rule }, 0);
   }
 
   /** `errorCode`: Twilio's code, or a word (`network`) for a failure that has none. */

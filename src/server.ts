@@ -3,6 +3,7 @@ import http, { type Server } from 'node:http';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
+import { RuleAnalytics } from './analytics/ruleAnalytics';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { BotContent } from './content/botContent';
@@ -14,6 +15,7 @@ import { ThreadReader } from './conversations/threads';
 import { connectDatabase } from './db/connection';
 import { DataDirOwner } from './db/dataDirOwner';
 import { EmbeddedDatabase, ensureFerretdb } from './db/embedded';
+import type { ProgressLogger } from './db/ferretdbBuild';
 import { bindModels, ensureIndexes, type Models } from './db/models';
 import { createApp } from './http/app';
 import { LiveEvents } from './http/console/liveEvents';
@@ -130,6 +132,11 @@ export function createServices(
     metrics.outboundStatus(s, code),
   );
   const threads = new ThreadReader(models);
+  const ruleAnalytics = new RuleAnalytics(models);
+  // Every loaded rule shows in /metrics from 0 hits, so a rule that never answers is visible.
+  content.onReload((result) => {
+    if (result.ok) metrics.rulesLoaded(result.snapshot.ruleSet.rules.map((r) => r.id));
+  });
   return {
     models,
     metrics,
@@ -141,6 +148,7 @@ export function createServices(
     status,
     threads,
     liveEvents,
+    ruleAnalytics,
   };
 }
 
@@ -176,6 +184,28 @@ export async function startServer(
   }
 }
 
+/**
+ * Takes DATA_DIR for this process and opens its database: MONGODB_URI, or the embedded database
+ * started now. What was started is pushed onto `started`, to be undone in reverse. Used by the
+ * server and by `replybot replay` (which reads a stopped server's embedded database this way).
+ */
+export async function openDatabase(
+  config: Config,
+  logger: ProgressLogger,
+  started: Array<() => unknown>,
+): Promise<{ uri: string; embedded: EmbeddedDatabase | null; owner: DataDirOwner }> {
+  // One server per DATA_DIR, with MONGODB_URI too: the inbound journal there is one server's.
+  const databaseDir = path.join(config.dataDir, 'ferretdb');
+  const owner = await DataDirOwner.acquire({ dataDir: config.dataDir, databaseDir, logger });
+  started.push(() => owner.release());
+  if (config.mongodbUri) return { uri: config.mongodbUri, embedded: null, owner };
+  const binary = await ensureFerretdb(logger);
+  const db = await EmbeddedDatabase.start({ binary, dir: databaseDir, logger });
+  started.push(() => db.stop());
+  if (db.processInfo) owner.recordDatabase(db.processInfo);
+  return { uri: db.uri('replybot'), embedded: db, owner };
+}
+
 async function startInstance(
   config: Config,
   logger: Logger,
@@ -183,20 +213,7 @@ async function startInstance(
   clock: Clock,
   started: Array<() => unknown>,
 ): Promise<ServerHandle> {
-  // One server per DATA_DIR, with MONGODB_URI too: the inbound journal there is one server's.
-  const databaseDir = path.join(config.dataDir, 'ferretdb');
-  const owner = await DataDirOwner.acquire({ dataDir: config.dataDir, databaseDir, logger });
-  started.push(() => owner.release());
-  let embedded: EmbeddedDatabase | null = null;
-  let uri = config.mongodbUri;
-  if (!uri) {
-    const binary = await ensureFerretdb(logger);
-    const db = await EmbeddedDatabase.start({ binary, dir: databaseDir, logger });
-    embedded = db;
-    started.push(() => db.stop());
-    if (db.processInfo) owner.recordDatabase(db.processInfo);
-    uri = db.uri('replybot');
-  }
+  const { uri, embedded, owner } = await openDatabase(config, logger, started);
 
   const connection = await connectDatabase(uri, { logger });
   started.push(() => connection.close());

@@ -1,145 +1,53 @@
 // The `replybot` commands as functions of (arguments, environment) → exit code, writing to the given streams.
-import path from 'node:path';
-import { isValidTimezone, optionalString, readEnvironment } from '../config';
-import { loadBotContent } from '../content/botContent';
-import { evaluate } from '../content/evaluate';
-import { runExamples } from '../rules';
+import { readEnvironment } from '../config';
 import { parseArgs, UsageError } from './args';
+import { rulesLint } from './lint';
+import { replay } from './replay';
+import { rulesTest } from './rulesTest';
+import { simulate } from './simulate';
+import { loadWorkspace, type Io } from './workspace';
 
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  env: Record<string, string | undefined>;
-  now: () => Date;
-}
+export type { Io } from './workspace';
 
 export const USAGE = `Usage:
   replybot rules check                 validate rules and templates (exit 1 on error)
-  replybot rules test                  run every rule's examples (exit 1 on failure)
+  replybot rules test                  run every rule's examples and the conversation tests in
+                                       RULES_DIR/tests/*.yaml (exit 1 on failure)
+  replybot rules lint [--strict] [--segments]
+                                       find rules that can never answer, risky keywords and
+                                       regexes, unused templates, untested rules, UCS-2
+                                       look-alikes and replies over their segment budget
+                                       (exit 1 on an error; with --strict on a warning too);
+                                       --segments also prints each rule's costliest message
   replybot simulate --from +14155550123 [--to +14155550100] [--state STATE] [--messages N] "message"
                                        --messages: how many messages the contact sent before this
-                                       one (default 0: a new contact, so first_message rules apply)
+                                       one (default 0: a new contact, so first_message rules apply);
+                                       --to defaults to TWILIO_FROM, else the first number the rules name
+  replybot replay [--since 7d]        re-run the stored conversations (each thread's messages
+                                       from its first) through the rules in --rules/--templates and
+                                       print every reply that would change, and a summary by rule;
+                                       reads MONGODB_URI or the embedded database, writes nothing
 Options for all: --rules DIR, --templates DIR, --timezone ZONE (default: RULES_DIR, TEMPLATES_DIR, TIMEZONE or ./rules, ./templates, UTC)`;
 
-const OPTIONS = ['rules', 'templates', 'timezone', 'from', 'to', 'state', 'messages'] as const;
-
-/** An option, else its variable read as config.ts reads it (empty or blank is unset), else the default. */
-function setting(option: string | undefined, variable: string | undefined, fallback: string) {
-  return option ?? optionalString.parse(variable) ?? fallback;
-}
-
-function settings(options: Map<string, string>, env: Io['env']) {
-  const timezone = setting(options.get('timezone'), env.TIMEZONE, 'UTC');
-  if (!isValidTimezone(timezone)) throw new UsageError(`"${timezone}" is not an IANA time zone`);
-  return {
-    rulesDir: path.resolve(setting(options.get('rules'), env.RULES_DIR, './rules')),
-    templatesDir: path.resolve(setting(options.get('templates'), env.TEMPLATES_DIR, './templates')),
-    timezone,
-  };
-}
-
-async function load(options: Map<string, string>, io: Io) {
-  const loaded = await loadBotContent(settings(options, io.env));
-  if (!loaded.ok) {
-    for (const line of loaded.errors) io.err(line);
-    io.err(
-      `${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}: rules not loaded`,
-    );
-  }
-  return loaded;
-}
+const OPTIONS = [
+  'rules', 'templates', 'timezone', 'from', 'to', 'state', 'messages', 'since',
+] as const; // prettier-ignore
+const FLAGS = ['strict', 'segments'] as const;
 
 async function rulesCheck(options: Map<string, string>, io: Io): Promise<number> {
-  const loaded = await load(options, io);
-  if (!loaded.ok) return 1;
-  for (const warning of loaded.ruleSet.warnings) io.err(`warning: ${warning}`);
+  const workspace = await loadWorkspace(options, io);
+  if (!workspace) return 1;
+  const { ruleSet, templates } = workspace;
+  for (const warning of ruleSet.warnings) io.err(`warning: ${warning}`);
   io.out(
-    `ok: ${loaded.ruleSet.ruleCount} rules in ${loaded.ruleSet.files.length} files, ${loaded.templates.names.size} templates`,
+    `ok: ${ruleSet.ruleCount} rules in ${ruleSet.files.length} files, ${templates.names.size} templates`,
   );
-  return 0;
-}
-
-async function rulesTest(options: Map<string, string>, io: Io): Promise<number> {
-  const loaded = await load(options, io);
-  if (!loaded.ok) return 1;
-  const results = runExamples(loaded.ruleSet);
-  let failed = 0;
-  for (const r of results) {
-    if (r.ok) {
-      io.out(`ok   ${r.ruleId}: "${r.example}"`);
-    } else {
-      failed++;
-      const got = r.matched
-        ? `rule ${r.matched}`
-        : r.kind === 'none'
-          ? 'no rule'
-          : `compliance keyword (${r.kind})`;
-      io.out(`FAIL ${r.ruleId}: "${r.example}" was answered by ${got}`);
-    }
-  }
-  io.out(`${results.length - failed} passed, ${failed} failed`);
-  return failed > 0 ? 1 : 0;
-}
-
-async function simulate(
-  options: Map<string, string>,
-  positionals: string[],
-  io: Io,
-): Promise<number> {
-  const from = options.get('from');
-  if (!from) throw new UsageError('simulate needs --from +E164');
-  if (positionals.length !== 1)
-    throw new UsageError('simulate needs the message text as one argument');
-  const messages = options.get('messages') ?? '0';
-  if (!/^\d+$/.test(messages))
-    throw new UsageError('--messages must be a whole number (messages sent before this one)');
-  const loaded = await load(options, io);
-  if (!loaded.ok) return 1;
-  const outcome = evaluate(
-    {
-      ruleSet: loaded.ruleSet,
-      templates: loaded.templates,
-      version: loaded.ruleSet.version,
-      loadedAt: io.now(),
-    },
-    {
-      message: { body: positionals[0], from, to: options.get('to') ?? '+15555550199', media: [] },
-      thread: {
-        state: options.get('state') ?? null,
-        vars: {},
-        tags: [],
-        // A contact we have never heard from, unless --messages says otherwise (as the webhook
-        // would see a first text from --from).
-        messageCount: Number(messages),
-        optedOut: false,
-        firstSeen: null,
-      },
-      now: io.now(),
-    },
-  );
-  io.out(
-    `matched: ${outcome.rule ? outcome.rule.id : outcome.kind === 'rule' || outcome.kind === 'none' ? '(no rule)' : `(compliance: ${outcome.kind})`}`,
-  );
-  if (outcome.replies.length === 0) io.out('reply:   (none)');
-  for (const reply of outcome.replies) {
-    io.out(`reply:   ${reply.body}`);
-    for (const url of reply.media) io.out(`media:   ${url}`);
-  }
-  if (Object.keys(outcome.set).length) io.out(`set:     ${JSON.stringify(outcome.set)}`);
-  if (outcome.state !== undefined) io.out(`state:   ${outcome.state ?? '(cleared)'}`);
-  if (outcome.tags.add.length || outcome.tags.remove.length)
-    io.out(`tags:    +[${outcome.tags.add.join(', ')}] -[${outcome.tags.remove.join(', ')}]`);
-  if (outcome.schedule)
-    io.out(
-      `follow-up at ${outcome.schedule.at.toISOString()}: ${outcome.schedule.template ? `template ${outcome.schedule.template}` : outcome.schedule.body}`,
-    );
-  if (outcome.error) io.err(`template error (fallback used): ${outcome.error}`);
   return 0;
 }
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
   try {
-    const { positionals, options, help } = parseArgs(argv, OPTIONS);
+    const { positionals, options, flags, help } = parseArgs(argv, OPTIONS, FLAGS);
     if (help) {
       io.out(USAGE);
       return 0;
@@ -149,7 +57,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       return await rulesCheck(options, io);
     if (command === 'rules' && sub === 'test' && rest.length === 0)
       return await rulesTest(options, io);
+    if (command === 'rules' && sub === 'lint' && rest.length === 0)
+      return await rulesLint(options, flags, io);
     if (command === 'simulate') return await simulate(options, positionals.slice(1), io);
+    if (command === 'replay' && sub === undefined) return await replay(options, io);
     if (command === undefined || command === 'help') {
       io.out(USAGE);
       return command === undefined ? 2 : 0;

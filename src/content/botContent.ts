@@ -1,8 +1,13 @@
 // What the bot says: the rules and templates in force, reloaded live; a bad set never replaces a good one.
-import { watch, type FSWatcher } from 'node:fs';
+import chokidar, { type FSWatcher } from 'chokidar';
 import type { Clock } from '../clock';
-import { formatLoadError, loadRuleSet, readRuleFiles, type RuleSet } from '../rules';
-import { buildTemplateStore, loadTemplateFiles, type TemplateStore } from '../templates';
+import { formatLoadError, loadRuleSet, readRuleFiles, type RuleFile, type RuleSet } from '../rules';
+import {
+  buildTemplateStore,
+  loadTemplateFiles,
+  type TemplateFile,
+  type TemplateStore,
+} from '../templates';
 
 export interface BotContentSnapshot {
   ruleSet: RuleSet;
@@ -37,16 +42,38 @@ export interface BotContentOptions {
   debounceMs?: number;
 }
 
+/** The editors' files as read from disk, before any checking. */
+export interface BotFiles {
+  ruleFiles: RuleFile[];
+  templateFiles: TemplateFile[];
+}
+
+export type LoadedBotContent =
+  { ok: true; ruleSet: RuleSet; templates: TemplateStore } | { ok: false; errors: string[] };
+
+export async function readBotFiles(
+  options: Pick<BotContentOptions, 'rulesDir' | 'templatesDir'>,
+): Promise<BotFiles> {
+  const [templateFiles, ruleFiles] = await Promise.all([
+    loadTemplateFiles(options.templatesDir),
+    readRuleFiles(options.rulesDir),
+  ]);
+  return { ruleFiles, templateFiles };
+}
+
 /** Reads and checks one whole set of rules and templates; pure apart from reading the files. */
 export async function loadBotContent(
   options: Pick<BotContentOptions, 'rulesDir' | 'templatesDir' | 'timezone'>,
-): Promise<
-  { ok: true; ruleSet: RuleSet; templates: TemplateStore } | { ok: false; errors: string[] }
-> {
-  const templateFiles = await loadTemplateFiles(options.templatesDir);
+): Promise<LoadedBotContent> {
+  return buildBotContent(await readBotFiles(options), options.timezone);
+}
+
+/** Checks and compiles files already read: templates first, as the rules name them. */
+export function buildBotContent(files: BotFiles, timezone: string): LoadedBotContent {
+  const { ruleFiles, templateFiles } = files;
+  const options = { timezone };
   const built = buildTemplateStore(templateFiles, { defaultTimezone: options.timezone });
   if (!built.ok) return { ok: false, errors: built.errors.map(formatLoadError) };
-  const ruleFiles = await readRuleFiles(options.rulesDir);
   const loaded = loadRuleSet(ruleFiles, {
     knownTemplates: built.store.names,
     defaultTimezone: options.timezone,
@@ -60,10 +87,12 @@ export async function loadBotContent(
 export class BotContent {
   private snapshot: BotContentSnapshot | null = null;
   private failure: LoadFailure | null = null;
-  private watchers: FSWatcher[] = [];
+  private watcher: FSWatcher | null = null;
+  private watching: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private reloading: Promise<ReloadResult> | null = null;
   private templatesVersion = 0;
+  private readonly listeners = new Set<(result: ReloadResult) => void>();
 
   constructor(private readonly options: BotContentOptions) {}
 
@@ -76,11 +105,17 @@ export class BotContent {
     return this.failure;
   }
 
+  /** Calls `listener` after every reload, good or bad; returns the function that stops it. */
+  onReload(listener: (result: ReloadResult) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Loads the files again; a good set replaces the old one at once, a bad one is only reported. */
   reload(): Promise<ReloadResult> {
     // Reloads never overlap: a second request waits for the first and then runs again.
     const run = async (): Promise<ReloadResult> => {
-      let result: Awaited<ReturnType<typeof loadBotContent>>;
+      let result: LoadedBotContent;
       try {
         result = await loadBotContent(this.options);
       } catch (err) {
@@ -107,13 +142,23 @@ export class BotContent {
       });
       return { ok: true, snapshot: this.snapshot };
     };
-    const next = (this.reloading ?? Promise.resolve()).then(run, run);
+    const announce = async (): Promise<ReloadResult> => {
+      const result = await run();
+      for (const listener of this.listeners) listener(result);
+      return result;
+    };
+    const next = (this.reloading ?? Promise.resolve()).then(announce, announce);
     this.reloading = next;
     return next;
   }
 
-  /** Watches both folders and reloads after a quiet period. */
+  /**
+   * Watches both folders and reloads after a quiet period. chokidar, not fs.watch: on Linux a
+   * recursive fs.watch stops reporting a file once an editor (or `sed -i`) replaces it by
+   * renaming a new file over it, and every later edit of that file would go unnoticed.
+   */
   watch(): void {
+    if (this.watcher) return;
     const debounceMs = this.options.debounceMs ?? 200;
     const schedule = () => {
       if (this.timer) clearTimeout(this.timer);
@@ -122,23 +167,26 @@ export class BotContent {
         void this.reload();
       }, debounceMs);
     };
-    for (const dir of [this.options.rulesDir, this.options.templatesDir]) {
-      try {
-        const watcher = watch(dir, { recursive: true }, schedule);
-        watcher.on('error', (err) =>
-          this.options.logger.warn('file watch failed', { dir, error: err.message }),
-        );
-        this.watchers.push(watcher);
-      } catch (err) {
-        this.options.logger.warn('cannot watch folder', { dir, error: (err as Error).message });
-      }
-    }
+    const watcher = chokidar.watch([this.options.rulesDir, this.options.templatesDir], {
+      ignoreInitial: true,
+    });
+    watcher.on('all', schedule);
+    watcher.on('error', (err) =>
+      this.options.logger.warn('file watch failed', { error: (err as Error).message }),
+    );
+    this.watching = new Promise((resolve) => watcher.once('ready', () => resolve()));
+    this.watcher = watcher;
+  }
+
+  /** Resolves once the watcher has seen the folders: changes from then on are noticed. */
+  whenWatching(): Promise<void> {
+    return this.watching;
   }
 
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
+    void this.watcher?.close();
+    this.watcher = null;
   }
 }

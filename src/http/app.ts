@@ -77,7 +77,12 @@ export function createApp(ctx: HttpContext): Express {
   admin.use('/api', auth, express.json({ limit: ctx.config.bodyLimit }));
   admin.use(messageRoutes({ outbound: ctx.outbound, store: ctx.store }));
   admin.use(threadRoutes(ctx.threads));
-  admin.use(ruleRoutes(ctx.content, ctx.clock));
+  admin.use(
+    ruleRoutes(ctx.content, ctx.clock, {
+      ourNumber: ctx.config.twilio.from,
+      analytics: ctx.ruleAnalytics,
+    }),
+  );
   for (const router of ctx.adminRouters ?? []) admin.use(router);
   app.use(admin);
 

@@ -1,5 +1,6 @@
 // What the HTTP layer is given by the composition root: configuration, logger and the services.
 import type { Connection } from 'mongoose';
+import type { RuleAnalytics } from '../analytics/ruleAnalytics';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { BotContent } from '../content/botContent';
@@ -38,4 +39,6 @@ export interface HttpContext {
   adminRouters?: Router[];
   /** Stored inbound messages, for the console's live inbox. */
   liveEvents?: LiveEvents;
+  /** Hits per rule and unmatched messages (GET /api/rules/stats, /api/rules/unmatched). */
+  ruleAnalytics?: RuleAnalytics;
 }

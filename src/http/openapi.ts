@@ -8,6 +8,7 @@ import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
 import * as s from './schemas';
+import { ruleAnalyticsOpenApiPaths } from './ruleSchemas';
 import { scheduleOpenApiPaths } from './scheduleSchemas';
 
 type Method = RouteConfig['method'];
@@ -221,6 +222,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     },
   });
 
+  ruleAnalyticsOpenApiPaths(add, { admin, json, error, adminErrors });
   scheduleOpenApiPaths(add, { admin, json, error, adminErrors });
 
   add('get', '/console', {

@@ -21,6 +21,10 @@ export interface ExampleResult {
   /** The id of the rule that answered, or null (no rule, or a compliance keyword: see `kind`). */
   matched: string | null;
   kind: DecisionKind;
+  /** The setting the example was sent in (see runExamples), so a caller can render the reply. */
+  message: InboundForMatching;
+  thread: ThreadSnapshot;
+  now: Date;
 }
 
 // Fictional numbers (555-01xx is reserved for fiction in the North American plan).
@@ -47,12 +51,7 @@ const DAY_MS = 86_400_000;
  */
 export function runExamples(ruleSet: RuleSet): ExampleResult[] {
   const results: ExampleResult[] = [];
-  const zone = isValidTimeZone(ruleSet.defaultTimezone) ? ruleSet.defaultTimezone : 'UTC';
-  const businessHour: Condition = {
-    kind: 'time',
-    window: { days: new Set([3]), between: { start: 720, end: 721 }, timezone: zone },
-  };
-  const wednesdayNoon = findMoment([businessHour]) ?? new Date(SEARCH_FROM + 2 * DAY_MS);
+  const wednesdayNoon = ordinaryMoment(ruleSet.defaultTimezone);
   for (const rule of ruleSet.compiled) {
     if (!rule.enabled || rule.examples.length === 0) continue;
     const { message, thread } = settingFor(rule);
@@ -61,7 +60,8 @@ export function runExamples(ruleSet: RuleSet): ExampleResult[] {
       timeConditions.length > 0 ? (findMoment(timeConditions) ?? wednesdayNoon) : wednesdayNoon;
     const localTime = localTimeAt(now);
     for (const example of rule.examples) {
-      const decision = decideWith(ruleSet, { ...message, body: example }, thread, localTime, true);
+      const sent = { ...message, body: example };
+      const decision = decideWith(ruleSet, sent, thread, localTime, true);
       const matched = decision.rule?.id ?? null;
       results.push({
         ruleId: rule.id,
@@ -69,10 +69,26 @@ export function runExamples(ruleSet: RuleSet): ExampleResult[] {
         ok: decision.kind === 'rule' && matched === rule.id,
         matched,
         kind: decision.kind,
+        message: sent,
+        thread,
+        now,
       });
     }
   }
   return results;
+}
+
+/**
+ * Wednesday 3 January 2024, 12:00 in `timezone` (UTC when it is not a valid zone): an ordinary
+ * business hour, the moment examples and conversation tests use unless told otherwise.
+ */
+export function ordinaryMoment(timezone: string): Date {
+  const zone = isValidTimeZone(timezone) ? timezone : 'UTC';
+  const businessHour: Condition = {
+    kind: 'time',
+    window: { days: new Set([3]), between: { start: 720, end: 721 }, timezone: zone },
+  };
+  return findMoment([businessHour]) ?? new Date(SEARCH_FROM + 2 * DAY_MS);
 }
 
 function settingFor(rule: CompiledRule): { message: InboundForMatching; thread: ThreadSnapshot } {

@@ -59,3 +59,16 @@ function displayPath(fullPath: string, base: string): string {
     relative.startsWith('..') || path.isAbsolute(relative) ? path.resolve(fullPath) : relative;
   return shown.split(path.sep).join('/');
 }
+
+/** The conversation tests, `RULES_DIR/tests/*.yaml` (SPEC §8); none when the folder is missing. */
+export async function readTestFiles(
+  rulesDir: string,
+  options: Omit<ReadRuleFilesOptions, 'recursive'> = {},
+): Promise<RuleFile[]> {
+  try {
+    return await readRuleFiles(path.join(rulesDir, 'tests'), options);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}

@@ -2,9 +2,18 @@
 
 export { loadRuleSet, formatLoadError } from './load';
 export { decide, type DecideStats } from './decide';
-export { runExamples } from './examples';
+export { ordinaryMoment, runExamples } from './examples';
 export type { ExampleResult } from './examples';
-export { readRuleFiles } from './files';
+export { readRuleFiles, readTestFiles } from './files';
+export { firstNamedNumber } from './numbers';
+export { readConversationTests } from './tests/read';
+export type {
+  ConversationStep,
+  ConversationTest,
+  GivenThread,
+  StepExpectation,
+  TestFileError,
+} from './tests/types';
 export type { ReadRuleFilesOptions } from './files';
 export { DEFAULT_COMPLIANCE } from './schema/compliance';
 export { normalizeText } from './normalize';

@@ -84,6 +84,10 @@ messageSchema.index({ sid: 1 });
 messageSchema.index({ thread: 1, createdAt: -1, _id: -1 });
 // A schedule's recent runs.
 messageSchema.index({ schedule: 1, createdAt: -1 });
+// Rule analytics (src/analytics/ruleAnalytics.ts): hits per rule in a time window (an index-only
+// scan of the inbound keys), each rule's last hit (one seek), and the messages of the catch-all
+// rules and of no rule.
+messageSchema.index({ direction: 1, rule: 1, createdAt: -1 });
 
 export type MessageFields = InferSchemaType<typeof messageSchema>;
 export type MessageDoc = MessageFields & { _id: string; createdAt: Date; updatedAt: Date };

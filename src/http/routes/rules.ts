@@ -1,12 +1,23 @@
-// Admin API for editors: what is loaded, reload now, and a dry run of one message through the rules.
+// Admin API for editors: what is loaded, reload now, a dry run of one message through the rules,
+// and which rules answer (stats) and what none does (unmatched).
 import { Router } from 'express';
+import type { RuleAnalytics, LoadedRules } from '../../analytics/ruleAnalytics';
 import type { Clock } from '../../clock';
 import type { BotContent } from '../../content/botContent';
+import { defaultOurNumber } from '../../content/conversations';
 import { evaluate } from '../../content/evaluate';
 import { ServiceUnavailableError } from '../../errors';
 import { requireJson } from '../middleware/requireJson';
+import { RuleStatsQuery, RuleUnmatchedQuery } from '../ruleSchemas';
 import { RuleTestRequest } from '../schemas';
 import { parseInput } from '../validate';
+
+export interface RuleRouteOptions {
+  /** TWILIO_FROM: the number a test message is sent to when the request names none. */
+  ourNumber?: string | null;
+  /** Stats and unmatched messages; without it those routes answer 503. */
+  analytics?: RuleAnalytics;
+}
 
 export function rulesStatus(content: BotContent) {
   const current = content.current();
@@ -22,8 +33,51 @@ export function rulesStatus(content: BotContent) {
   };
 }
 
-export function ruleRoutes(content: BotContent, clock: Clock): Router {
+/** What the analytics need to know of the rules loaded now. */
+function loadedRules(content: BotContent): LoadedRules {
+  const current = content.current();
+  if (!current) throw new ServiceUnavailableError('No rules are loaded', 'rules_not_loaded');
+  const enabled = current.ruleSet.compiled.filter((r) => r.enabled);
+  return {
+    ids: current.ruleSet.compiled.map((r) => r.id),
+    catchAll: enabled.filter((r) => r.conditions.length === 0).map((r) => r.id),
+    compliance: current.ruleSet.compliance,
+  };
+}
+
+export function ruleRoutes(
+  content: BotContent,
+  clock: Clock,
+  options: RuleRouteOptions = {},
+): Router {
   const router = Router();
+  const analytics = () => {
+    if (!options.analytics) throw new ServiceUnavailableError('Rule analytics are not available');
+    return options.analytics;
+  };
+
+  router.get('/api/rules/stats', async (req, res) => {
+    const { since } = parseInput(RuleStatsQuery, req.query, 'query');
+    const from = new Date(clock.now().getTime() - since);
+    const stats = await analytics().stats(from, loadedRules(content));
+    res.json({
+      since: stats.since.toISOString(),
+      messages: stats.messages,
+      rules: stats.rules.map((r) => ({ ...r, lastHitAt: r.lastHitAt?.toISOString() ?? null })),
+      noRule: { hits: stats.noRule.hits, lastHitAt: stats.noRule.lastHitAt?.toISOString() ?? null },
+    });
+  });
+
+  router.get('/api/rules/unmatched', async (req, res) => {
+    const { since, limit } = parseInput(RuleUnmatchedQuery, req.query, 'query');
+    const from = new Date(clock.now().getTime() - since);
+    const unmatched = await analytics().unmatched(from, loadedRules(content), limit);
+    res.json({
+      since: unmatched.since.toISOString(),
+      total: unmatched.total,
+      groups: unmatched.groups.map((g) => ({ ...g, lastSeenAt: g.lastSeenAt.toISOString() })),
+    });
+  });
 
   router.get('/api/rules', (_req, res) => {
     res.json(rulesStatus(content));
@@ -44,7 +98,8 @@ export function ruleRoutes(content: BotContent, clock: Clock): Router {
       message: {
         body: input.body,
         from: input.from ?? '+15555550100',
-        to: input.to ?? '+15555550199',
+        // As the webhook would see it: sent to our number (TWILIO_FROM, else the one the rules name).
+        to: input.to ?? defaultOurNumber(current.ruleSet, options.ourNumber),
         media: (input.media ?? []).map((url) => ({ url })),
       },
       thread: {

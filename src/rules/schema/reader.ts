@@ -45,9 +45,14 @@ export class SourceFile {
     return { line, column: col };
   }
 
-  errorAt(offset: number, message: string): void {
+  /** 1-based line and column of a character offset in the file. */
+  positionAt(offset: number): { line: number; column: number } {
     const { line, col } = this.lines.linePos(offset);
-    this.errors.push({ file: this.path, line, column: col, message });
+    return { line, column: col };
+  }
+
+  errorAt(offset: number, message: string): void {
+    this.errors.push({ file: this.path, ...this.positionAt(offset), message });
   }
 
   error(node: Node | null | undefined, message: string): void {

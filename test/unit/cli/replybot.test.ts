@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli, USAGE } from '../../../src/cli/commands';
 import { loadBotContent } from '../../../src/content/botContent';
-import type { CompiledRule } from '../../../src/rules';
+import { runConversation } from '../../../src/content/conversations';
+import { readConversationTests, readTestFiles, type CompiledRule } from '../../../src/rules';
 import { CONDITION_KEYS } from '../../../src/rules/schema/conditions';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -128,17 +129,30 @@ describe('replybot rules test', () => {
 });
 
 describe('the example rules', () => {
-  it('use every condition and action in enabled rules with examples, so `rules test` covers them', async () => {
+  it('use every condition and action, and every rule is reached by a conversation test', async () => {
     const loaded = await loadBotContent({
       rulesDir: path.join(ROOT, 'rules'),
       templatesDir: path.join(ROOT, 'templates'),
       timezone: 'UTC',
     });
     if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
-    const rules = loaded.ruleSet.compiled;
-    expect(rules.filter((r) => r.examples.length === 0).map((r) => r.id)).toEqual([]);
+    const rules = loaded.ruleSet.compiled.filter((r) => r.enabled);
 
-    const tested = rules.filter((r) => r.enabled && r.examples.length > 0);
+    // `rules test` lists each conversation; every rule must answer in at least one of them.
+    const read = readConversationTests(await readTestFiles(path.join(ROOT, 'rules')));
+    if (!read.ok) throw new Error(JSON.stringify(read.errors));
+    const snapshot = { ...loaded, version: 'test', loadedAt: new Date() };
+    const reached = new Set<string>();
+    for (const test of read.tests) {
+      const run = runConversation(snapshot, test, '+14155550100');
+      expect({ name: test.name, problems: run.failed?.problems ?? [] }).toEqual({
+        name: test.name,
+        problems: [],
+      });
+      for (const step of run.steps) if (step.rule) reached.add(step.rule);
+    }
+    expect(rules.map((r) => r.id).filter((id) => !reached.has(id))).toEqual([]);
+
     const kinds = new Set<string>();
     const visit = (group: CompiledRule['conditions']): void => {
       for (const c of group) {
@@ -147,11 +161,11 @@ describe('the example rules', () => {
         if (c.kind === 'not') visit(c.group);
       }
     };
-    for (const rule of tested) visit(rule.conditions);
+    for (const rule of rules) visit(rule.conditions);
     expect([...kinds].sort()).toEqual([...CONDITION_KEYS].sort());
 
     const actions = new Set<string>();
-    for (const r of tested) {
+    for (const r of rules) {
       if (r.reply?.template) actions.add('reply.template');
       if (r.reply?.text) actions.add('reply.text');
       if (r.reply?.media.length) actions.add('reply.media');
@@ -175,6 +189,12 @@ describe('the example rules', () => {
       ].sort(),
     );
   });
+
+  it('are lint-clean with --strict', async () => {
+    const { code, out } = await run(['rules', 'lint', '--strict']);
+    expect(out).toEqual(['0 errors, 0 warnings']);
+    expect(code).toBe(0);
+  });
 });
 
 describe('replybot simulate', () => {
@@ -186,7 +206,17 @@ describe('replybot simulate', () => {
 
   it('--messages N models a returning contact', async () => {
     const { out } = await run(['simulate', '--from', '+14155550123', '--messages', '3', 'hi']);
-    expect(out[0]).toBe('matched: fallback');
+    expect(out[0]).toBe('matched: greeting');
+  });
+
+  it('sends to the first number the rules name, so a rule scoped to our number matches', async () => {
+    const staff = ['simulate', '--from', '+14155550190', '--messages', '1', 'shift swap'];
+    expect((await run(staff)).out[0]).toBe('matched: staff');
+    // TWILIO_FROM names our number when it is set; the staff rule expects another one.
+    expect((await run(staff, { TWILIO_FROM: '+14155550111' })).out[0]).toBe('matched: fallback');
+    expect(
+      (await run([...staff, '--to', '+14155550100'], { TWILIO_FROM: '+14155550111' })).out[0],
+    ).toBe('matched: staff');
   });
 
   it('exits 2 for --messages that is not a whole number', async () => {
@@ -203,20 +233,20 @@ describe('replybot simulate', () => {
   });
 
   it('shows state, vars and the follow-up of a stateful rule', async () => {
-    const { out } = await run([
-      'simulate',
-      '--from',
-      '+14155550123',
-      '--state',
-      'awaiting_name',
-      'Ada',
-    ]);
-    expect(out).toEqual(
+    const from = ['simulate', '--from', '+14155550123', '--messages', '2'];
+    expect((await run([...from, '--state', 'awaiting_name', 'Ada'])).out).toEqual(
       expect.arrayContaining([
-        'matched: got-name',
+        'matched: booking-name',
         'set:     {"name":"Ada"}',
-        'state:   awaiting_rating',
-        expect.stringMatching(/^follow-up at 2026-03-04T22:00:00.000Z: template follow-up$/),
+        'state:   awaiting_confirmation',
+      ]),
+    );
+    expect((await run([...from, '--state', 'awaiting_confirmation', 'OK'])).out).toEqual(
+      expect.arrayContaining([
+        'matched: confirm-booking',
+        'state:   booked',
+        'tags:    +[booked] -[new]',
+        'follow-up at 2026-03-05T00:00:00.000Z: template follow-up',
       ]),
     );
   });

@@ -14,7 +14,14 @@ rules:
     when: {contains: stop}
     examples: ["STOP", "please stop"]
 `);
-  expect(runExamples(ruleSet)).toEqual([
+  const summary = runExamples(ruleSet).map(({ ruleId, example, ok, matched, kind }) => ({
+    ruleId,
+    example,
+    ok,
+    matched,
+    kind,
+  }));
+  expect(summary).toEqual([
     { ruleId: 'hours', example: 'hours?', ok: true, matched: 'hours', kind: 'rule' },
     // keyword is the first word only
     { ruleId: 'hours', example: 'When are you OPEN', ok: false, matched: null, kind: 'none' },
@@ -94,4 +101,22 @@ test('rules are listed with their examples', () => {
     },
     { id: 'b', enabled: true, file: 'rules/test.yaml', line: 5, examples: [] },
   ]);
+});
+
+test('each result carries the setting it was sent in, so a tool can render the reply', () => {
+  const ruleSet = load(`
+rules:
+  - id: name
+    when: {state: awaiting_name, to: "+18005550100"}
+    examples: ["Ana"]
+`);
+  const [result] = runExamples(ruleSet);
+  expect(result.message).toEqual({
+    body: 'Ana',
+    from: '+15555550100',
+    to: '+18005550100',
+    media: [],
+  });
+  expect(result.thread).toMatchObject({ state: 'awaiting_name', messageCount: 1, optedOut: false });
+  expect(result.now.toISOString()).toBe('2024-01-03T12:00:00.000Z'); // Wednesday noon, UTC
 });

@@ -38,16 +38,18 @@ const newcomer: TemplateContextInput = {
 };
 
 const EXAMPLES = [
-  'ask-name',
+  'booked',
+  'booking-changed',
+  'confirm-booking',
   'fallback',
   'follow-up',
-  'greet-name',
   'help',
   'hours',
-  'media-thanks',
+  'loyalty',
   'menu',
   'opted-in',
   'order-status',
+  'photo-thanks',
   'weekend',
   'welcome',
 ];
@@ -64,18 +66,24 @@ beforeAll(async () => {
 
 it('ships the example templates the README and rules refer to', () => {
   expect([...store.names].sort()).toEqual(EXAMPLES);
-  expect([...store.partialNames]).toEqual(['signature']);
+  expect([...store.partialNames].sort()).toEqual(['price-list', 'signature']);
 });
 
 /** What a rule must provide beyond a bare message from an unknown contact. */
+const booking = { name: 'Bo', party: '4', time: '7pm' };
 const REQUIRES: Record<string, Partial<TemplateContextInput>> = {
   'order-status': { match: { order: '1234' } },
-  'greet-name': { contact: { phone: '+14155550999', vars: { name: 'Bo' } } },
-  'media-thanks': { message: { body: '', media: ['https://api.twilio.com/media/ME1'] } },
+  booked: { contact: { phone: '+14155550999', vars: booking } },
+  'booking-changed': { contact: { phone: '+14155550999', vars: booking } },
+  'confirm-booking': { contact: { phone: '+14155550999', vars: booking } },
+  'photo-thanks': { message: { body: '', media: ['https://api.twilio.com/media/ME1'] } },
 };
 
 describe.each([
-  ['a returning contact', (_name: string) => returning],
+  [
+    'a returning contact',
+    (name: string) => ({ ...returning, ...mergeVars(returning, REQUIRES[name]) }),
+  ],
   ['a contact we know nothing about', (name: string) => ({ ...newcomer, ...REQUIRES[name] })],
 ])('for %s', (_who, inputFor) => {
   it.each(EXAMPLES)('renders %s as one short, complete SMS', (name) => {
@@ -89,22 +97,36 @@ describe.each([
   });
 });
 
+/** A returning contact keeps its own vars, plus whatever a template needs. */
+function mergeVars(
+  base: TemplateContextInput,
+  extra: Partial<TemplateContextInput> | undefined,
+): Partial<TemplateContextInput> {
+  if (!extra?.contact) return extra ?? {};
+  return {
+    ...extra,
+    contact: { ...base.contact, vars: { ...base.contact.vars, ...extra.contact.vars } },
+  };
+}
+
 it.each([
   ['help', returning, /Reply STOP to unsubscribe/],
   ['help', returning, /- Bean There Coffee/],
   ['fallback', returning, /^Sorry, I didn't get that/],
   ['order-status', returning, /^Order #1234:/],
-  ['greet-name', returning, /^Thanks, Ana!/],
-  ['follow-up', returning, /^Hi Ana, .* You have 3 stamps on your loyalty card\./],
-  ['follow-up', newcomer, /^Hi there, how was your coffee\? Reply with a number from 1 to 5\.\n-/],
-  ['media-thanks', returning, /^Thanks for the 2 photos, Ana!/],
   [
-    'media-thanks',
-    { ...newcomer, ...REQUIRES['media-thanks'] },
-    /^Thanks for the 1 photo, friend!/,
+    'confirm-booking',
+    { ...newcomer, ...REQUIRES['confirm-booking'] },
+    /^Thanks, Bo! A table for 4 at 7pm\./,
   ],
-  ['hours', returning, /It's Sat 11:30 here now\.$/],
+  ['follow-up', returning, /^Hi Ana, .* You have 3 stamps on your loyalty card\.$/],
+  ['follow-up', newcomer, /^Hi there, thanks for visiting Bean There! .* from 1 to 5\.$/],
+  ['photo-thanks', returning, /^Thanks for the 2 photos, Ana!/],
+  ['photo-thanks', { ...newcomer, ...REQUIRES['photo-thanks'] }, /^Thanks for the photo, friend!/],
+  // 09:30 UTC is 02:30 at the shop in San Francisco (PDT), still Saturday.
+  ['hours', returning, /It's Sat 02:30 at the shop now\.$/],
   ['weekend', returning, /^SATURDAY SPECIAL:/],
+  ['menu', returning, /^Today's menu:\nEspresso \$3, latte \$4\.50, .*\nOrder at the counter/],
   ['opted-in', newcomer, /STOP to unsubscribe/],
 ])('%s says what it should (%#)', (name, input, expected) => {
   expect(store.render(name, buildTemplateContext(input))).toMatch(expected);
