@@ -345,6 +345,7 @@ describe('the web console', () => {
       .get('/api/rules/stats?since=7d')
       .auth(TEST_ADMIN.name, TEST_ADMIN.password);
     if (stats.status === 404) await page.waitForSelector('[data-unavailable]');
+    else if (stats.status === 200) await page.waitForSelector('#rules-totals');
 
     const broken = path.join(f.botDir, 'rules', 'zz-broken.yaml');
     writeFileSync(broken, 'rules:\n  - id: oops\n    when: { keyword: oops }\n    colour: blue\n');

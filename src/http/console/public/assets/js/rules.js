@@ -19,12 +19,21 @@ const first = (obj, names) => {
   return undefined;
 };
 
-/** Hits per rule id from GET /api/rules/stats, whichever list or map shape it has. */
+/** The first of `names` that holds a list (or, for the stats, a map by rule id). */
+const firstList = (obj, names) => {
+  for (const n of names) if (obj && typeof obj[n] === 'object' && obj[n] !== null) return obj[n];
+  return undefined;
+};
+
+/**
+ * Hits per rule id from GET /api/rules/stats (`{messages, rules: [{id, hits, lastHitAt, loaded}],
+ * noRule}`), read leniently: a changed shape shows less rather than breaking the page.
+ */
 export function statsByRule(data) {
   const result = new Map();
   if (!data) return result;
-  let list = Array.isArray(data) ? data : first(data, ['rules', 'items', 'stats', 'hits']);
-  if (list && !Array.isArray(list) && typeof list === 'object') {
+  let list = Array.isArray(data) ? data : firstList(data, ['rules', 'items', 'stats', 'hits']);
+  if (list && !Array.isArray(list)) {
     list = Object.entries(list).map(([id, v]) =>
       typeof v === 'number' ? { id, hits: v } : { id, ...v },
     );
@@ -36,20 +45,21 @@ export function statsByRule(data) {
       hits: Number(first(row, ['hits', 'count', 'total']) ?? 0),
       last:
         first(row, ['lastHitAt', 'lastHit', 'lastAt', 'last', 'lastSeen', 'lastSeenAt']) ?? null,
+      loaded: row.loaded !== false,
     });
   }
   return result;
 }
 
-/** Grouped unmatched messages from GET /api/rules/unmatched. */
+/** Grouped unmatched messages from GET /api/rules/unmatched (`{total, groups: [...]}`). */
 export function unmatchedRows(data) {
   const list = Array.isArray(data)
     ? data
-    : first(data, ['items', 'messages', 'groups', 'unmatched']);
-  return (list ?? []).map((row) => ({
+    : firstList(data, ['groups', 'items', 'unmatched', 'messages']);
+  return (Array.isArray(list) ? list : []).map((row) => ({
     text: String(first(row, ['text', 'normalized', 'body', 'message']) ?? ''),
     count: Number(first(row, ['count', 'hits', 'total']) ?? 0),
-    last: first(row, ['lastSeen', 'lastSeenAt', 'lastAt', 'last']) ?? null,
+    last: first(row, ['lastSeenAt', 'lastSeen', 'lastAt', 'last']) ?? null,
     rule: first(row, ['rule', 'answeredBy']) ?? null,
     example: first(row, ['example', 'sample', 'lastBody']) ?? null,
   }));
@@ -241,9 +251,24 @@ export function rulesView(root) {
 
     const hits = stats.data ? statsByRule(stats.data) : null;
     const period = PERIODS.find(([v]) => v === since)[1];
+    const gone = hits ? [...hits].filter(([, v]) => !v.loaded && v.hits > 0) : [];
+    const noRule = stats.data && stats.data.noRule ? stats.data.noRule : null;
     replace(
       table,
       statsNote(stats, 'Hits per rule'),
+      stats.data && typeof stats.data.messages === 'number'
+        ? h(
+            'p',
+            { class: 'muted', id: 'rules-totals' },
+            `${stats.data.messages} inbound message${stats.data.messages === 1 ? '' : 's'} in the ${period}`,
+            noRule
+              ? `; ${noRule.hits} answered by no rule (compliance keywords, opted-out contacts, nothing matched).`
+              : '.',
+            gone.length
+              ? ` Rules not loaded now that answered then: ${gone.map(([id, v]) => `${id} (${v.hits})`).join(', ')}.`
+              : '',
+          )
+        : null,
       h(
         'table',
         { class: 'data', id: 'rules-table' },
