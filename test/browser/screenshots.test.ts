@@ -41,8 +41,10 @@ describeIf('screenshots of the console', () => {
 
   beforeAll(async () => {
     f = await startConsoleFixture('console-shots', {
+      // The example rules where they are, so the Rules page shows rules/10-coffee-shop.yaml:14.
       rules: path.join(ROOT, 'rules'),
       templates: path.join(ROOT, 'templates'),
+      inPlace: true,
     });
     const ada = '+14155550123';
     for (const body of ['hi', 'book a table for 4 at 7pm', 'Ada']) await f.text(ada, body);
@@ -90,7 +92,7 @@ describeIf('screenshots of the console', () => {
 
   it('simulator', async () => {
     const page = await f.open('#/simulator', { width: 1280, height: 900 });
-    for (const body of ['hi', 'book a table for 2', 'Grace']) {
+    for (const body of ['hi', 'book a table for 4 at 7pm', 'Grace', 'OK']) {
       await page.type('#sim-text', body);
       await page.keyboard.press('Enter');
       await waitForText(page, '.sim-last dd', body);

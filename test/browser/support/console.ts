@@ -20,7 +20,7 @@ export interface ConsoleFixture {
   server: TestServer;
   fake: FakeTwilio;
   browser: TestBrowser;
-  /** The temp folder holding rules/ and templates/ (a copy, so tests may break it). */
+  /** The temp folder holding rules/ and templates/ (a copy, so tests may break it; unless inPlace). */
   botDir: string;
   /** A logged-in tab at `hash` (e.g. '#/simulator'), with the live stream connected. */
   open(hash?: string, viewport?: { width: number; height: number }): Promise<Page>;
@@ -33,22 +33,29 @@ export interface ConsoleFixture {
 
 const FIXTURE_BOT = path.resolve(__dirname, '../../fixtures/bot');
 
-/** Copies `rules` and `templates` (default: the test bot's) into a temp folder the server uses. */
+/**
+ * Copies `rules` and `templates` (default: the test bot's) into a temp folder the server uses;
+ * with `inPlace`, the server reads them where they are (and the tests must not change them).
+ */
 export async function startConsoleFixture(
   label: string,
-  bot: { rules: string; templates: string } = {
+  bot: { rules: string; templates: string; inPlace?: boolean } = {
     rules: path.join(FIXTURE_BOT, 'rules'),
     templates: path.join(FIXTURE_BOT, 'templates'),
   },
 ): Promise<ConsoleFixture> {
   const botDir = mkdtempSync(path.join(os.tmpdir(), `replybot-${label}-`));
-  cpSync(bot.rules, path.join(botDir, 'rules'), { recursive: true });
-  cpSync(bot.templates, path.join(botDir, 'templates'), { recursive: true });
+  const rulesDir = bot.inPlace ? bot.rules : path.join(botDir, 'rules');
+  const templatesDir = bot.inPlace ? bot.templates : path.join(botDir, 'templates');
+  if (!bot.inPlace) {
+    cpSync(bot.rules, rulesDir, { recursive: true });
+    cpSync(bot.templates, templatesDir, { recursive: true });
+  }
   const fake = await startFakeTwilio();
   const server = await startTestServer(
     {
-      RULES_DIR: path.join(botDir, 'rules'),
-      TEMPLATES_DIR: path.join(botDir, 'templates'),
+      RULES_DIR: rulesDir,
+      TEMPLATES_DIR: templatesDir,
       PUBLIC_URL,
       TWILIO_ACCOUNT_SID: fake.accountSid,
       TWILIO_AUTH_TOKEN: fake.authToken,
