@@ -26,6 +26,8 @@ interface MessageRow {
   body?: string;
   media?: { url: string; contentType?: string | null }[];
   rule?: string | null;
+  /** Inbound: the thread's count once it took the message in, i.e. its place in the thread. */
+  seq?: number | null;
   createdAt: Date;
 }
 
@@ -47,7 +49,7 @@ export class ConversationHistory {
     for await (const thread of threads) {
       const rows = await this.models.Message.find(
         { thread: String(thread._id) },
-        { key: 1, direction: 1, body: 1, media: 1, rule: 1, createdAt: 1 },
+        { key: 1, direction: 1, body: 1, media: 1, rule: 1, seq: 1, createdAt: 1 },
       )
         .sort({ createdAt: 1, _id: 1 })
         .lean<MessageRow[]>();
@@ -66,10 +68,16 @@ function inboundOf(rows: MessageRow[]): StoredInbound[] {
     list[Number(reply[2])] = row.body ?? '';
     replies.set(reply[1], list);
   }
+  // In the order the thread took them in (`seq`): two messages may share a millisecond.
+  const inboundRows = rows
+    .filter((row) => row.direction === 'inbound' && INBOUND_KEY.test(row.key))
+    .sort(
+      (a, b) =>
+        (a.seq ?? Infinity) - (b.seq ?? Infinity) || a.createdAt.getTime() - b.createdAt.getTime(),
+    );
   const inbound: StoredInbound[] = [];
-  for (const row of rows) {
-    const sid = INBOUND_KEY.exec(row.key)?.[1];
-    if (row.direction !== 'inbound' || sid === undefined) continue;
+  for (const row of inboundRows) {
+    const sid = INBOUND_KEY.exec(row.key)![1];
     inbound.push({
       n: inbound.length + 1,
       body: row.body ?? '',

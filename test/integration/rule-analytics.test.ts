@@ -133,6 +133,19 @@ describe('rule analytics', () => {
     );
   });
 
+  it('POST /api/rules/test sends to our number unless told otherwise, as the webhook would', async () => {
+    const tryIt = (body: object) =>
+      request(server.url)
+        .post('/api/rules/test')
+        .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+        .send(body)
+        .expect(200);
+    // No TWILIO_FROM here: the number the rules name (the staff rule's `to`).
+    const staff = { body: 'shift swap', from: '+14155550190', messageCount: 1 };
+    expect((await tryIt(staff)).body.rule.id).toBe('staff');
+    expect((await tryIt({ ...staff, to: '+14155550999' })).body.rule.id).toBe('fallback');
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = (await request(server.url).get('/openapi.json').expect(200)).body;
     expect(Object.keys(doc.paths)).toEqual(

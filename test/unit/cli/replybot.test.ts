@@ -128,6 +128,102 @@ describe('replybot rules test', () => {
   });
 });
 
+describe('replybot rules test: conversations', () => {
+  it('prints a failing conversation with its step, what it expected and what happened', async () => {
+    const dir = brokenCopy((d) =>
+      writeFileSync(
+        path.join(d, 'rules', 'tests', 'zz-wrong.yaml'),
+        [
+          'conversations:',
+          '  - name: menu then hours',
+          '    given: {messages: 1}',
+          '    steps:',
+          '      - send: menu',
+          '        expect: {rule: menu}',
+          '      - send: hours?',
+          '        expect: {rule: menu, reply_contains: pastries}',
+          '',
+        ].join('\n'),
+      ),
+    );
+    const { code, out } = await run(['rules', 'test', ...dirsOf(dir)]);
+    expect(code).toBe(1);
+    const at = out.findIndex((l) => l.startsWith('FAIL '));
+    expect(out.slice(at, at + 7)).toEqual([
+      expect.stringMatching(/^FAIL .*rules\/tests\/zz-wrong\.yaml:2:5 menu then hours$/),
+      expect.stringMatching(/^ {5}step 2 \(.*zz-wrong\.yaml:7:9\) send "hours\?":$/),
+      '       rule: expected menu, got hours',
+      '       reply: expected it to contain "pastries"',
+      '       actual reply: "We\'re open Mon-Fri 7:00-18:00 and Sat-Sun 8:00-16:00. It\'s Wed 04:00 at the shop now."',
+      '       actual rule:  hours',
+      '       actual state: null',
+    ]);
+    expect(out[out.length - 1]).toMatch(/^\d+ passed, 1 failed$/);
+  });
+
+  it('exits 1 with file:line:column for a test file with unknown keys or wrong types, running nothing', async () => {
+    const dir = brokenCopy((d) =>
+      writeFileSync(
+        path.join(d, 'rules', 'tests', 'zz-bad.yaml'),
+        'conversations:\n  - name: x\n    steps:\n      - send: hi\n        expect: {rule: [a], colour: blue}\n',
+      ),
+    );
+    const { code, out, err } = await run(['rules', 'test', ...dirsOf(dir)]);
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toEqual([
+      expect.stringMatching(/zz-bad\.yaml:5:24 expect\.rule must be a string$/),
+      expect.stringMatching(/zz-bad\.yaml:5:29 unknown key "colour" in expect; expected one of: /),
+      '2 errors in conversation tests: not run',
+    ]);
+  });
+});
+
+describe('replybot rules lint', () => {
+  it('exits 1 on an error, printing file:line:column severity code message', async () => {
+    const dir = brokenCopy((d) =>
+      writeFileSync(
+        path.join(d, 'rules', '20-late.yaml'),
+        'rules:\n  - id: late\n    when: {keyword: late}\n    reply: {text: Late}\n    examples: [late]\n',
+      ),
+    );
+    const { code, out } = await run(['rules', 'lint', ...dirsOf(dir)]);
+    expect(code).toBe(1);
+    expect(out).toEqual([
+      expect.stringMatching(
+        /20-late\.yaml:2:5 error unreachable rule "late" comes after "fallback" \(.*10-coffee-shop\.yaml:\d+\), which has no conditions and answers every message$/,
+      ),
+      expect.stringMatching(/20-late\.yaml:2:5 warning untested-rule rule "late" is not reached/),
+      '1 error, 1 warning',
+    ]);
+  });
+
+  it('passes warnings unless --strict', async () => {
+    const dir = brokenCopy((d) =>
+      writeFileSync(path.join(d, 'templates', 'promo.hbs'), 'Summer promo!\n'),
+    );
+    const plain = await run(['rules', 'lint', ...dirsOf(dir)]);
+    expect(plain.out).toEqual([
+      expect.stringMatching(/promo\.hbs:1:1 warning unused-template template "promo" is not used/),
+      '0 errors, 1 warning',
+    ]);
+    expect(plain.code).toBe(0);
+    const strict = await run(['rules', 'lint', '--strict', ...dirsOf(dir)]);
+    expect(strict.out[strict.out.length - 1]).toBe('0 errors, 1 warning (--strict)');
+    expect(strict.code).toBe(1);
+  });
+
+  it('--segments prints the costliest message of each rule', async () => {
+    const { out } = await run(['rules', 'lint', '--segments']);
+    expect(out).toEqual(
+      expect.arrayContaining([
+        'segments per rule (the costliest message in the examples and conversations):',
+        '  menu: 1 GSM-7, 147 characters (budget 2)',
+      ]),
+    );
+  });
+});
+
 describe('the example rules', () => {
   it('use every condition and action, and every rule is reached by a conversation test', async () => {
     const loaded = await loadBotContent({
