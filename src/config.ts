@@ -39,6 +39,8 @@ export interface Config {
   logFormat: LogFormat;
   scheduler: boolean;
   missedGraceMs: number;
+  /** SEND_LEASE: how long a send's attempt owns it without renewing (see outbound/messages.ts). */
+  sendLeaseMs: number;
   trustProxy: boolean | number | string;
   bodyLimit: string;
   authMaxFailures: number;
@@ -219,6 +221,11 @@ export function loadConfig(
     MISSED_GRACE: optionalString
       .transform((v) => (v === null ? 3_600_000 : parseDuration(v)))
       .refine((v) => v !== null, { message: 'MISSED_GRACE must be a duration such as 30m or 1h' }),
+    SEND_LEASE: optionalString
+      .transform((v) => (v === null ? 30_000 : parseDuration(v)))
+      .refine((v) => v !== null && v >= 1000, {
+        message: 'SEND_LEASE must be a duration of at least 1s, such as 30s',
+      }),
     BODY_LIMIT: optionalString
       .transform((v) => v ?? '100kb')
       .refine(isBodyLimit, {
@@ -285,6 +292,7 @@ export function loadConfig(
     logFormat: v.LOG_FORMAT as LogFormat,
     scheduler: v.SCHEDULER === 'on',
     missedGraceMs: v.MISSED_GRACE as number,
+    sendLeaseMs: v.SEND_LEASE as number,
     trustProxy,
     bodyLimit: v.BODY_LIMIT,
     authMaxFailures: v.AUTH_MAX_FAILURES,

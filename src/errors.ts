@@ -38,6 +38,21 @@ export class ConflictError extends AppError {
   }
 }
 
+/**
+ * A repeat of a send (same Idempotency-Key) whose first attempt is still alive, in this or another
+ * instance: its outcome is not known yet. The answer carries Retry-After.
+ */
+export class SendInProgressError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'send_in_progress',
+      'This message is still being sent by an earlier request with the same Idempotency-Key; repeat it after Retry-After seconds',
+      409,
+      { retryAfter: retryAfterSeconds },
+    );
+  }
+}
+
 /** Twilio refused the request for a reason the caller can fix (invalid number and the like). */
 export class TwilioRejectedError extends AppError {
   constructor(

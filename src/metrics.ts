@@ -21,6 +21,18 @@ export class Metrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  private readonly reconciliations = new client.Counter({
+    name: 'replybot_send_reconciliations_total',
+    help: 'Sends whose attempt died, by how they were resolved: reconciled (found at Twilio, SID adopted), resent (not found, sent), unknown (Twilio could not be asked; tried again later)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly unresolved = new client.Gauge({
+    name: 'replybot_sends_unresolved',
+    help: 'Sends whose outcome at Twilio is not known, as the last recovery pass found them: unknown (Twilio could not be asked), abandoned (attempt dead, not yet resolved)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
   /**
    * Hits per rule since this instance started, every loaded rule listed from 0 (a rule that never
    * answers shows up as 0 rather than missing); GET /api/rules/stats counts from the database.
@@ -66,6 +78,15 @@ export class Metrics {
   outboundStatus(status: string, errorCode: number | string | null): void {
     this.outbound.inc({ status });
     if (errorCode !== null) this.twilioErrors.inc({ code: String(errorCode) });
+  }
+
+  sendReconciled(outcome: 'reconciled' | 'resent' | 'unknown'): void {
+    this.reconciliations.inc({ outcome });
+  }
+
+  sendsUnresolved(counts: { unknown: number; abandoned: number }): void {
+    this.unresolved.set({ state: 'unknown' }, counts.unknown);
+    this.unresolved.set({ state: 'abandoned' }, counts.abandoned);
   }
 
   webhookObserved(route: string, seconds: number): void {

@@ -1,5 +1,7 @@
 // Starts and stops one ReplyBot instance: database → services → HTTP. Used by main.ts and by tests.
+import { randomBytes } from 'node:crypto';
 import http, { type Server } from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
@@ -22,6 +24,7 @@ import { LiveEvents } from './http/console/liveEvents';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OutboundService } from './outbound/messages';
+import { SendRecovery } from './outbound/recovery';
 import { StatusService } from './outbound/status';
 import { buildTemplateContext } from './templates';
 import { createTwilioTransport, type TwilioTransport } from './outbound/twilioTransport';
@@ -65,6 +68,8 @@ export function createServices(
 ) {
   const models = bindModels(connection);
   const metrics = new Metrics();
+  // This instance, as written into what it owns (send attempts, scheduler claims and leases).
+  const instance = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const store = new ConversationStore(models, clock);
   const content = new BotContent({
     rulesDir: config.rulesDir,
@@ -89,6 +94,10 @@ export function createServices(
     defaultFrom: config.twilio.from,
     publicUrl: config.publicUrl,
     onOutcome: (status, code) => metrics.outboundStatus(status, code),
+    instance,
+    attemptLeaseMs: config.sendLeaseMs,
+    missedGraceMs: config.missedGraceMs,
+    onReconcile: (outcome) => metrics.sendReconciled(outcome),
     renderer: {
       hasTemplate: (name) => content.current()?.templates.has(name) ?? false,
       render: (name, ctx) => {
@@ -148,6 +157,7 @@ export function createServices(
     status,
     threads,
     liveEvents,
+    instance,
     ruleAnalytics,
   };
 }
@@ -243,6 +253,19 @@ async function startInstance(
   });
   started.push(() => scheduling.scheduler?.stop());
   await scheduling.scheduler?.start();
+  // Sends whose attempt died (this instance's before a crash, or another's) are resolved with Twilio.
+  const recovery = new SendRecovery({
+    store: services.store,
+    outbound: services.outbound,
+    Lease: services.models.Lease,
+    clock,
+    instance: services.instance,
+    intervalMs: config.sendLeaseMs,
+    logger: logger.child({ component: 'send-recovery' }),
+    onPass: (counts) => services.metrics.sendsUnresolved(counts),
+  });
+  started.push(() => recovery.stop());
+  recovery.start();
 
   const app = createApp({
     config,
@@ -309,7 +332,7 @@ async function startInstance(
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       const schedulerStopped = within(
-        (scheduling.scheduler?.stop() ?? Promise.resolve()).then(
+        Promise.all([scheduling.scheduler?.stop(), recovery.stop()]).then(
           () => true,
           (err: Error) => {
             logger.warn('scheduler stop failed', { error: err.message });

@@ -53,7 +53,19 @@ export interface OutboundRecord {
   segments: number;
   encoding: string;
   requestHash?: string | null;
+  /** For a `sending` record: the attempt that owns it (see outbound/attempts.ts). */
+  attempt?: AttemptLease;
 }
+
+/** Who owns a send's attempt and until when; the search window at Twilio starts at `at`. */
+export interface AttemptLease {
+  owner: string;
+  until: Date;
+  at: Date;
+}
+
+/** Statuses of a send whose outcome at Twilio is not known yet. */
+export const UNRESOLVED: MessageStatus[] = ['sending', 'unknown'];
 
 export class ConversationStore {
   /** Serialises work on one thread within this instance (see keyedLock.ts). */
@@ -166,6 +178,9 @@ export class ConversationStore {
         segments: record.segments,
         encoding: record.encoding,
         requestHash: record.requestHash ?? null,
+        attemptOwner: record.attempt?.owner ?? null,
+        attemptUntil: record.attempt?.until ?? null,
+        attemptAt: record.attempt?.at ?? null,
       });
       if (thread) {
         await this.models.Thread.updateOne(
@@ -213,7 +228,13 @@ export class ConversationStore {
       retryable?: boolean | null;
     },
   ): Promise<MessageDoc | null> {
-    const set: Record<string, unknown> = { sid: result.sid, status: result.status };
+    // The outcome is known: the attempt is over.
+    const set: Record<string, unknown> = {
+      sid: result.sid,
+      status: result.status,
+      attemptOwner: null,
+      attemptUntil: null,
+    };
     if (result.number) set.number = result.number;
     if (result.errorCode !== undefined) set.errorCode = result.errorCode;
     if (result.errorMessage !== undefined) set.errorMessage = result.errorMessage;
@@ -223,6 +244,61 @@ export class ConversationStore {
       { $set: set },
       { new: true },
     ).lean<MessageDoc>();
+  }
+
+  /**
+   * Takes over an unresolved send whose attempt is over (its owner died, or gave it up as
+   * `unknown`): atomic, so of the instances and repeats that find it, one owns the next attempt.
+   * Keeps `attemptAt`, where the search at Twilio starts. Null when an attempt still owns it.
+   */
+  claimAbandoned(id: string, lease: Omit<AttemptLease, 'at'>): Promise<MessageDoc | null> {
+    return this.models.Message.findOneAndUpdate(
+      {
+        _id: String(id),
+        status: { $in: UNRESOLVED },
+        $or: [{ attemptUntil: null }, { attemptUntil: { $lte: this.clock.now() } }],
+      },
+      { $set: { status: 'sending', attemptOwner: lease.owner, attemptUntil: lease.until } },
+      { new: true },
+    ).lean<MessageDoc>();
+  }
+
+  /** Renews an attempt's lease; false when this owner no longer holds it. */
+  async renewAttempt(id: string, owner: string, until: Date): Promise<boolean> {
+    const result = await this.models.Message.updateOne(
+      { _id: String(id), status: 'sending', attemptOwner: owner },
+      { $set: { attemptUntil: until } },
+    );
+    return result.matchedCount === 1;
+  }
+
+  /** Gives an attempt up as `unknown` (Twilio could not be asked): any instance may try again. */
+  async releaseAsUnknown(id: string, owner: string, reason: string): Promise<void> {
+    await this.models.Message.updateOne(
+      { _id: String(id), status: 'sending', attemptOwner: owner },
+      { $set: { status: 'unknown', attemptUntil: this.clock.now(), errorMessage: reason } },
+    );
+  }
+
+  /** Unresolved sends whose attempt is over, oldest attempt first; `filter` narrows (a fire). */
+  abandonedSends(
+    limit: number,
+    filter: { schedule?: Types.ObjectId; fireAt?: Date } = {},
+  ): Promise<MessageDoc[]> {
+    return this.models.Message.find({
+      status: { $in: UNRESOLVED },
+      direction: 'outbound',
+      $or: [{ attemptUntil: null }, { attemptUntil: { $lte: this.clock.now() } }],
+      ...filter,
+    })
+      .sort({ attemptAt: 1 })
+      .limit(limit)
+      .lean<MessageDoc[]>();
+  }
+
+  /** Whether a Twilio SID is already stored on one of our messages. */
+  async knowsSid(sid: string): Promise<boolean> {
+    return (await this.models.Message.exists({ sid: String(sid) })) !== null;
   }
 
   /**

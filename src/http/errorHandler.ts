@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/connection';
-import { AppError } from '../errors';
+import { AppError, SendInProgressError } from '../errors';
 import type { Logger } from '../logger';
 
 export interface ErrorBody {
@@ -90,6 +90,8 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
           error: err.message,
           path: req.originalUrl.split('?')[0],
         });
+      if (err instanceof SendInProgressError)
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
       res.status(err.status).json(errorBody(err.code, err.message, err.details));
       return;
     }

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import type { Types } from 'mongoose';
 import type { Clock } from '../clock';
-import type { ConversationStore } from '../conversations/store';
+import { UNRESOLVED, type ConversationStore } from '../conversations/store';
 import type { MessageDoc, MessageStatus } from '../db/models/message';
 import type { ThreadDoc } from '../db/models/thread';
 import {
@@ -11,10 +11,12 @@ import {
   ConflictError,
   UpstreamError,
   OptedOutError,
+  SendInProgressError,
   TemplateRenderFailedError,
   ValidationError,
 } from '../errors';
 import { TemplateRenderError } from '../templates/errors';
+import { findAtTwilio } from './reconcile';
 import { countSegments, type SmsEncoding } from './segments';
 import { mayTryAgain, rejectionFor } from './twilioErrors';
 import type { SendResult, TwilioTransport } from './twilioTransport';
@@ -82,7 +84,21 @@ export interface OutboundServiceOptions {
    * Twilio could not be reached, `unknown` for another failure without a code.
    */
   onOutcome?: (status: string, errorCode: number | string | null) => void;
+  /** This instance, as written into a send's `attemptOwner`. */
+  instance: string;
+  /** SEND_LEASE: how long an attempt owns its send without renewing; renewed every third of it. */
+  attemptLeaseMs: number;
+  /** MISSED_GRACE: a scheduled send not found at Twilio this long after its fire is not sent. */
+  missedGraceMs: number;
+  /** Called for each send whose dead attempt was resolved, for metrics. */
+  onReconcile?: (outcome: ReconcileOutcome) => void;
 }
+
+/**
+ * How a send whose attempt died was resolved: `reconciled`, found at Twilio (its SID adopted);
+ * `resent`, not found, so sent now; `unknown`, Twilio could not be asked (tried again later).
+ */
+export type ReconcileOutcome = 'reconciled' | 'resent' | 'unknown';
 
 export function isE164(number: string): boolean {
   return /^\+[1-9]\d{6,14}$/.test(number) && isValidPhoneNumber(number);
@@ -188,6 +204,7 @@ export class OutboundService {
 
     const { segments, encoding } = countSegments(prepared.body);
     const thread = known ?? (await this.options.store.ensureThread(input.to, number));
+    const now = this.options.clock.now();
     const stored = await this.options.store.insertOutbound(
       {
         key,
@@ -202,6 +219,7 @@ export class OutboundService {
         segments,
         encoding,
         requestHash: options.requestHash ?? null,
+        attempt: { owner: this.options.instance, until: this.leaseEnd(), at: now },
       },
       thread,
     );
@@ -214,6 +232,79 @@ export class OutboundService {
     return this.deliver(stored, segments, encoding);
   }
 
+  private leaseEnd(): Date {
+    return new Date(this.options.clock.now().getTime() + this.options.attemptLeaseMs);
+  }
+
+  /** Runs `work` while renewing this instance's attempt on the message, every third of the lease. */
+  private async owningAttempt<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const { store, instance, attemptLeaseMs, logger } = this.options;
+    const renew = setInterval(() => {
+      store
+        .renewAttempt(id, instance, this.leaseEnd())
+        .catch((err: Error) => logger.warn('send attempt not renewed', { id, error: err.message }));
+    }, attemptLeaseMs / 3);
+    renew.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /**
+   * Resolves a send whose attempt died (a crash, a lost lease, a timeout after the request left):
+   * found at Twilio → its SID and status are adopted; not found → sent now; Twilio not reachable
+   * → `unknown`, for a later pass. Null when a live attempt owns it (nothing was done).
+   */
+  async resolveAbandoned(message: MessageDoc): Promise<SentMessage | null> {
+    const { store, transport, instance, logger } = this.options;
+    const id = String(message._id);
+    const claimed = await store.claimAbandoned(id, { owner: instance, until: this.leaseEnd() });
+    if (!claimed) return null;
+    const { segments, encoding } = countSegments(claimed.body ?? '');
+    const found = await this.owningAttempt(id, () =>
+      findAtTwilio({ transport, knowsSid: (sid) => store.knowsSid(sid) }, claimed),
+    ).catch(async (err: Error) => {
+      await store.releaseAsUnknown(id, instance, `Twilio could not be asked: ${err.message}`);
+      this.options.onReconcile?.('unknown');
+      logger.warn('send left unknown: Twilio could not be asked', { id, error: err.message });
+      return undefined;
+    });
+    if (found === undefined) {
+      return { message: (await store.findById(id)) ?? claimed, segments, encoding, repeated: true };
+    }
+    if (found) {
+      const adopted = await store.recordSendResult(id, {
+        sid: found.sid,
+        status: (found.status as MessageStatus) ?? 'queued',
+        number: found.from ?? claimed.number,
+      });
+      this.options.onReconcile?.('reconciled');
+      logger.info('send reconciled with Twilio', { id, sid: found.sid });
+      return { message: adopted ?? claimed, segments, encoding, repeated: true };
+    }
+    const late =
+      claimed.fireAt != null &&
+      this.options.clock.now().getTime() - claimed.fireAt.getTime() > this.options.missedGraceMs;
+    const optedOut = await store.isOptedOut(claimed.contact);
+    if (late || optedOut) {
+      const refused = await store.recordSendResult(id, {
+        sid: null,
+        status: 'failed',
+        errorCode: optedOut ? 21610 : null,
+        errorMessage: optedOut
+          ? 'The recipient opted out before the message could be sent again'
+          : 'Not at Twilio, and its fire is more than MISSED_GRACE ago: not sent',
+        retryable: false,
+      });
+      return { message: refused ?? claimed, segments, encoding, repeated: true };
+    }
+    this.options.onReconcile?.('resent');
+    logger.info('send not found at Twilio; sending it now', { id });
+    return { ...(await this.deliver(claimed, segments, encoding)), repeated: true };
+  }
+
   /** Calls Twilio for a stored `sending` message and records the outcome on it. */
   private async deliver(
     stored: MessageDoc,
@@ -224,15 +315,17 @@ export class OutboundService {
     const media = (stored.media ?? []).map((m) => m.url);
     let result: SendResult;
     try {
-      result = await this.options.transport.send({
-        to: stored.contact,
-        from: stored.number ?? undefined,
-        body: stored.body ?? '',
-        mediaUrl: media.length ? media : undefined,
-        statusCallback: this.options.publicUrl
-          ? `${this.options.publicUrl}/twilio/status`
-          : undefined,
-      });
+      result = await this.owningAttempt(id, () =>
+        this.options.transport.send({
+          to: stored.contact,
+          from: stored.number ?? undefined,
+          body: stored.body ?? '',
+          mediaUrl: media.length ? media : undefined,
+          statusCallback: this.options.publicUrl
+            ? `${this.options.publicUrl}/twilio/status`
+            : undefined,
+        }),
+      );
     } catch (err) {
       const appError =
         err instanceof AppError ? err : new AppError('twilio_failed', (err as Error).message, 502);
@@ -286,6 +379,17 @@ export class OutboundService {
       );
     }
     const { segments, encoding } = countSegments(earlier.body ?? '');
+    if (UNRESOLVED.includes(earlier.status as MessageStatus)) {
+      // The first attempt's outcome is not known yet. Still alive: it will know; dead: find out.
+      const resolved = await this.resolveAbandoned(earlier);
+      if (resolved) return resolved;
+      const current = (await this.options.store.findById(String(earlier._id))) ?? earlier;
+      if (UNRESOLVED.includes(current.status as MessageStatus)) {
+        const untilMs = (current.attemptUntil?.getTime() ?? 0) - this.options.clock.now().getTime();
+        throw new SendInProgressError(Math.max(1, Math.ceil(untilMs / 1000)));
+      }
+      return { message: current, segments, encoding, repeated: true };
+    }
     if (options.replayFailures && earlier.status === 'failed' && !earlier.sid) {
       const code = earlier.errorCode ?? null;
       // Records stored before `retryable` existed are judged by their Twilio code.

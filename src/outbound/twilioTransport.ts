@@ -29,10 +29,23 @@ export interface SendResult {
   errorMessage: string | null;
 }
 
+/** A message in Twilio's list, as reconciliation compares it with a send whose attempt died. */
+export interface ListedMessage extends SendResult {
+  body: string;
+  messagingServiceSid: string | null;
+  dateCreated: Date;
+}
+
 export interface TwilioTransport {
   readonly mode: 'twilio' | 'dry-run';
   /** Resolves once Twilio accepted the message; rejects with an AppError (see toAppError). */
   send(req: SendRequest): Promise<SendResult>;
+  /**
+   * Twilio's most recent messages to `to` (from `from`, when it is a number rather than a
+   * Messaging Service), newest first: at most `limit`. Rejects with an AppError when Twilio
+   * cannot be asked. https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources
+   */
+  recentMessages(query: { to: string; from?: string; limit: number }): Promise<ListedMessage[]>;
 }
 
 export interface TwilioTransportOptions {
@@ -111,6 +124,30 @@ export function createTwilioTransport(options: TwilioTransportOptions = {}): Twi
         throw toAppError(err, { to: req.to });
       }
     },
+    async recentMessages({ to, from, limit }): Promise<ListedMessage[]> {
+      const sender = from ?? defaultFrom;
+      try {
+        const listed = await client.messages.list({
+          to,
+          // A Messaging Service picks the number itself: filter by recipient only, match the service.
+          ...(sender && !isMessagingServiceSid(sender) ? { from: sender } : {}),
+          pageSize: Math.min(limit, 1000),
+          limit,
+        });
+        return listed.map((m) => ({
+          sid: m.sid,
+          status: m.status,
+          from: m.from ?? null,
+          errorCode: m.errorCode ?? null,
+          errorMessage: m.errorMessage ?? null,
+          body: m.body ?? '',
+          messagingServiceSid: m.messagingServiceSid ?? null,
+          dateCreated: m.dateCreated,
+        }));
+      } catch (err) {
+        throw toAppError(err, { to });
+      }
+    },
   };
 }
 
@@ -142,6 +179,10 @@ function createDryRunTransport(
         errorCode: null,
         errorMessage: null,
       };
+    },
+    // Nothing was ever sent: an attempt that died was never at Twilio.
+    async recentMessages(): Promise<ListedMessage[]> {
+      return [];
     },
   };
 }

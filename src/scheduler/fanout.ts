@@ -10,7 +10,7 @@ import { awaitsRetry, type ConversationStore } from '../conversations/store';
 import type { Models } from '../db/models';
 import type { MessageStatus } from '../db/models/message';
 import type { ScheduleDoc } from '../db/models/schedule';
-import { AppError, OptedOutError } from '../errors';
+import { AppError, OptedOutError, SendInProgressError } from '../errors';
 import type { OutboundService } from '../outbound/messages';
 import type { Limiter } from './limiter';
 import { recipientBatches, type Recipient } from './recipients';
@@ -174,6 +174,8 @@ async function sendToRecipient(
     // Not one of our coded errors: the database or the process is in trouble. Stop the fan-out;
     // this recipient has no record (or a `sending` one) and the next attempt deals with it.
     if (!(err instanceof AppError)) throw err;
+    // Another attempt owns this recipient's send (a fire resumed while it was still alive).
+    if (err instanceof SendInProgressError) return 'already';
     const record = await deps.store.findByKey(key);
     if (record) {
       // Stored and failed: Twilio rejected it (final), or failed itself (tried again later).

@@ -60,10 +60,10 @@ export class FireRunner {
     const { ledger, logger } = this.d;
     const meta = { schedule: String(run.schedule), fireAt: run.fireAt.toISOString() };
     if (resumed) {
-      const unknown = await ledger.markInFlightUnknown(run);
+      const inFlight = await this.resolveInFlight(run);
       logger.warn('resuming a fire whose instance stopped', {
         ...meta,
-        previousOwnerSends: unknown,
+        previousOwnerSends: inFlight,
       });
     }
     const schedule = await this.d.Schedule.findById(run.schedule).lean<ScheduleDoc>();
@@ -198,6 +198,20 @@ export class FireRunner {
       watchers.delete(watch);
       if (watchers.size === 0) this.watchers.delete(id);
     }
+  }
+
+  /**
+   * The sends of this fire that its previous owner left in flight: each is reconciled with Twilio
+   * (adopted if Twilio has it, sent if not) by the same mechanism as the admin API's. One whose
+   * attempt is somehow still alive is left to it. Returns how many there were.
+   */
+  async resolveInFlight(run: Pick<ScheduleRunDoc, 'schedule' | 'fireAt'>): Promise<number> {
+    const inFlight = await this.d.store.abandonedSends(1000, {
+      schedule: run.schedule,
+      fireAt: run.fireAt,
+    });
+    for (const message of inFlight) await this.d.outbound.resolveAbandoned(message);
+    return inFlight.length;
   }
 
   /** Until when sends of this fire that Twilio failed are tried again (epoch ms). */

@@ -23,6 +23,8 @@ export interface SchedulingDeps {
   store: ConversationStore;
   outbound: OutboundService;
   content: BotContent;
+  /** This instance, as written into its claims and leases. */
+  instance: string;
   options?: Partial<SchedulerOptions>;
 }
 
@@ -57,6 +59,7 @@ export async function createScheduling(d: SchedulingDeps): Promise<Scheduling> {
       missedGraceMs: d.config.missedGraceMs,
       defaultFrom: d.config.twilio.from,
       hasTemplate,
+      instanceId: d.instance,
     },
     d.options,
   );

@@ -51,9 +51,12 @@ export class Recovery {
     }
   }
 
-  /** Nobody ran the fire for longer than MISSED_GRACE: what was in flight is unknown, the rest missed. */
+  /**
+   * Nobody ran the fire for longer than MISSED_GRACE: what was in flight is reconciled with Twilio
+   * (too late to be sent if Twilio does not have it), the rest missed.
+   */
   private async abandon(run: ScheduleRunDoc): Promise<void> {
-    const unknown = await this.d.ledger.markInFlightUnknown(run);
+    const inFlight = await this.d.runner.resolveInFlight(run);
     await this.d.ledger.finish(
       run,
       'missed',
@@ -64,7 +67,7 @@ export class Recovery {
     this.d.logger.warn('abandoned fire marked missed', {
       schedule: String(run.schedule),
       fireAt: run.fireAt.toISOString(),
-      unknown,
+      inFlight,
     });
   }
 

@@ -113,22 +113,4 @@ export class RunLedger {
   async find(schedule: Types.ObjectId, fireAt: Date): Promise<ScheduleRunDoc | null> {
     return this.Run.findOne({ schedule, fireAt }).lean<ScheduleRunDoc>();
   }
-
-  /**
-   * Sends of this fire still `sending` when its owner died: Twilio may or may not have taken them.
-   * They become `unknown` and are never sent again (the key stays taken).
-   */
-  async markInFlightUnknown(run: ScheduleRunDoc): Promise<number> {
-    const result = await this.Message.updateMany(
-      { schedule: run.schedule, fireAt: run.fireAt, status: 'sending' },
-      {
-        $set: {
-          status: 'unknown',
-          errorMessage:
-            'The instance sending this message stopped during the Twilio call; it may or may not have been sent',
-        },
-      },
-    );
-    return result.modifiedCount;
-  }
 }

@@ -50,6 +50,13 @@ export interface FakeTwilio {
   hold(): void;
   /** Answers every held request, in arrival order, and stops holding. */
   release(): void;
+  /**
+   * Drops every held request unanswered (the connection is cut) and stops holding: as if the
+   * requests never reached Twilio. No message is created.
+   */
+  dropHeld(): void;
+  /** Messages created (answered 201), in creation order. */
+  readonly created: RecordedRequest[];
   /** Resolves once at least `count` requests are held; rejects after `timeoutMs`. */
   untilHeld(count: number, timeoutMs?: number): Promise<void>;
   failNext(count: number, failure: FailureSpec): void;
@@ -186,8 +193,10 @@ export async function startFakeTwilio(
   const rejected = new Map<string, { code: number; message?: string }>();
   let failures: { remaining: number; spec: FailureSpec } | null = null;
   const held: HeldRequest[] = [];
-  // While holding: the latch the held requests wait on.
-  let latch: { opened: Promise<void>; open(): void } | null = null;
+  // While holding: the latch the held requests wait on; `drop` cuts them instead of answering.
+  let latch: { opened: Promise<void>; open(): void; drop: boolean } | null = null;
+  // Messages in creation order, for the list endpoint (Twilio lists newest first).
+  const created: Json[] = [];
   let heldWaiters: { count: number; resolve(): void }[] = [];
   // Answers to requests that came before the last reset() are not recorded: they belong to an
   // earlier test.
@@ -209,15 +218,20 @@ export async function startFakeTwilio(
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const create = req.method === 'POST' ? MESSAGES.exec(path) : null;
     const fetch = req.method === 'GET' ? MESSAGE.exec(path) : null;
+    const list = req.method === 'GET' ? MESSAGES.exec(path) : null;
     const form = new URLSearchParams(raw);
     if (create && latch) {
-      const { opened } = latch;
+      const current = latch;
       held.push(asked(form));
       for (const waiter of heldWaiters.filter((w) => held.length >= w.count)) waiter.resolve();
-      await opened;
+      await current.opened;
+      if (current.drop) {
+        res.destroy();
+        return;
+      }
     }
     if (fake.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
-    if (!create && !fetch)
+    if (!create && !fetch && !list)
       return send(res, 404, twilioError(404, 20404, 'The requested resource was not found'));
 
     const answer = (status: number, body: Json, headers: Json = {}) => {
@@ -229,7 +243,7 @@ export async function startFakeTwilio(
     if (!credentials || credentials.user !== accountSid || credentials.pass !== authToken) {
       return answer(401, twilioError(401, 20003, 'Authenticate'));
     }
-    const pathSid = (create ?? fetch)![1];
+    const pathSid = (create ?? fetch ?? list)![1];
     if (pathSid !== accountSid) {
       return answer(404, twilioError(404, 20404, `The requested resource ${path} was not found`));
     }
@@ -245,6 +259,7 @@ export async function startFakeTwilio(
         headers,
       );
     }
+    if (list) return answer(200, listPage(accountSid, path, new URL(req.url ?? '/', 'http://x')));
     if (fetch) {
       const stored = messages.get(fetch[2]);
       return stored
@@ -255,7 +270,45 @@ export async function startFakeTwilio(
     if (problem) return answer(problem.status as number, problem);
     const message = messageResource(accountSid, form, new Date());
     messages.set(message.sid as string, message);
+    created.push(message);
     return answer(201, message);
+  }
+
+  /**
+   * GET Messages.json as Twilio answers it: filtered by To and From, newest first, paged with
+   * PageSize / Page / PageToken, in Twilio's list envelope (the SDK pages through next_page_uri).
+   */
+  function listPage(account: string, path: string, url: URL): Json {
+    const to = url.searchParams.get('To');
+    const from = url.searchParams.get('From');
+    const pageSize = Math.min(Number(url.searchParams.get('PageSize') ?? 50) || 50, 1000);
+    const page = Number(url.searchParams.get('Page') ?? 0) || 0;
+    const matching = [...created]
+      .reverse()
+      .filter((m) => (to === null || m.to === to) && (from === null || m.from === from));
+    const start = page * pageSize;
+    const items = matching.slice(start, start + pageSize);
+    const query = (p: number) => {
+      const params = new URLSearchParams();
+      if (to !== null) params.set('To', to);
+      if (from !== null) params.set('From', from);
+      params.set('PageSize', String(pageSize));
+      params.set('Page', String(p));
+      if (p > 0) params.set('PageToken', `PA${p}`);
+      return `${path}?${params.toString()}`;
+    };
+    return {
+      messages: items,
+      start,
+      end: start + Math.max(items.length - 1, 0),
+      page,
+      page_size: pageSize,
+      uri: query(page),
+      first_page_uri: query(0),
+      previous_page_uri: page > 0 ? query(page - 1) : null,
+      next_page_uri: start + pageSize < matching.length ? query(page + 1) : null,
+      account_sid: account,
+    };
   }
 
   const server = http.createServer((req, res) => {
@@ -271,18 +324,28 @@ export async function startFakeTwilio(
     accountSid,
     authToken,
     requests,
+    get created() {
+      return requests.filter((r) => r.status === 201);
+    },
     delayMs: 0,
     held,
     hold() {
       if (latch) return;
       let open = () => {};
       const opened = new Promise<void>((resolve) => (open = resolve));
-      latch = { opened, open };
+      latch = { opened, open, drop: false };
     },
     release() {
       const current = latch;
       latch = null;
       held.length = 0;
+      current?.open();
+    },
+    dropHeld() {
+      const current = latch;
+      latch = null;
+      held.length = 0;
+      if (current) current.drop = true;
       current?.open();
     },
     untilHeld(count, timeoutMs = 10_000) {
@@ -318,6 +381,7 @@ export async function startFakeTwilio(
       fake.release();
       requests.length = 0;
       messages.clear();
+      created.length = 0;
       rejected.clear();
       failures = null;
       fake.delayMs = 0;

@@ -1,5 +1,6 @@
 // The models bound to one connection. Every service gets its models from here.
 import type { Connection } from 'mongoose';
+import { leaseModel, type LeaseModel } from './lease';
 import { messageModel, type MessageModel } from './message';
 import { optOutModel, type OptOutModel } from './optOut';
 import { scheduleModel, type ScheduleModel } from './schedule';
@@ -10,6 +11,7 @@ export interface Models {
   Message: MessageModel;
   Schedule: ScheduleModel;
   OptOut: OptOutModel;
+  Lease: LeaseModel;
 }
 
 export function bindModels(connection: Connection): Models {
@@ -18,6 +20,7 @@ export function bindModels(connection: Connection): Models {
     Message: messageModel(connection),
     Schedule: scheduleModel(connection),
     OptOut: optOutModel(connection),
+    Lease: leaseModel(connection),
   };
 }
 

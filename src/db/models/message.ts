@@ -6,7 +6,7 @@ export const MESSAGE_STATUSES = [
   'received', // inbound
   'twiml', // a reply given in the webhook's TwiML; Twilio sends it
   'pending', // stored, the Twilio call not yet made
-  'sending', // the Twilio call is under way (scheduler: the claim before the call)
+  'sending', // an attempt owns it: stored before the Twilio call, renewed while the call runs
   'dry-run',
   'accepted',
   'scheduled',
@@ -18,7 +18,7 @@ export const MESSAGE_STATUSES = [
   'read',
   'canceled',
   'skipped', // scheduler: the recipient had opted out
-  'unknown', // scheduler: the process died during the Twilio call; never retried
+  'unknown', // its attempt died and Twilio could not be asked whether it got there; asked again later
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
@@ -68,6 +68,14 @@ export const messageSchema = new Schema(
     seq: { type: Number, default: null },
     /** Outbound via the API: the JSON answered, given again for a repeated Idempotency-Key. */
     requestHash: { type: String, default: null },
+    /**
+     * Outbound: the attempt that owns a `sending` message (outbound/attempts.ts). The owner renews
+     * `attemptUntil` while its Twilio call runs; past it, the attempt counts as dead and the
+     * message is reconciled with Twilio's message list, searched from `attemptAt` on.
+     */
+    attemptOwner: { type: String, default: null },
+    attemptUntil: { type: Date, default: null },
+    attemptAt: { type: Date, default: null },
   },
   { timestamps: true, collection: 'messages' },
 );
@@ -88,6 +96,8 @@ messageSchema.index({ schedule: 1, createdAt: -1 });
 // scan of the inbound keys), each rule's last hit (one seek), and the messages of the catch-all
 // rules and of no rule.
 messageSchema.index({ direction: 1, rule: 1, createdAt: -1 });
+// Sends whose attempt died: the recovery pass looks them up by status.
+messageSchema.index({ status: 1, attemptUntil: 1 });
 
 export type MessageFields = InferSchemaType<typeof messageSchema>;
 export type MessageDoc = MessageFields & { _id: string; createdAt: Date; updatedAt: Date };

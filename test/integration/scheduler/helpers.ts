@@ -147,5 +147,7 @@ export function processEnv(fake: FakeTwilio, mongodbUri: string): Record<string,
     SCHEDULER: 'on',
     WATCH_RULES: 'false',
     LOG_LEVEL: 'info',
+    // A send attempt whose process died is taken over 2 s after its last renewal (default 30 s).
+    SEND_LEASE: '2s',
   };
 }
