@@ -317,8 +317,12 @@ export function threadPane(root, { contact, number }, { onChange } = {}) {
       sendError.textContent = err.message;
       textarea.setAttribute('aria-invalid', 'true');
       if (err instanceof ApiError && err.status === 409 && err.code === 'opted_out') await load();
-      // Refused for good (not a network failure or an upstream error): a new try is a new send.
-      if (err instanceof ApiError && err.status !== 0 && err.status < 500) draftBody = null;
+      // Refused for good (not a network failure, an upstream error, or the first attempt still
+      // sending, whose key a new try must reuse): a new try is a new send.
+      const pending = err instanceof ApiError && err.code === 'send_in_progress';
+      if (err instanceof ApiError && err.status !== 0 && err.status < 500 && !pending) {
+        draftBody = null;
+      }
     } finally {
       sendButton.textContent = 'Send';
       sendButton.disabled = Boolean(thread?.optedOut);
