@@ -132,6 +132,24 @@ export class ThreadReader {
     return { ...toThreadView(thread), messages: messages.map(toMessageView) };
   }
 
+  /** Messages (in one status), newest first: how an operator finds sends left `unknown`. */
+  async messagesByStatus(
+    status: string | undefined,
+    page: number,
+    limit: number,
+  ): Promise<Page<MessageView>> {
+    const query = status === undefined ? {} : { status: String(status) };
+    const [items, total] = await Promise.all([
+      this.models.Message.find(query)
+        .sort({ createdAt: -1, _id: -1 })
+        .skip((page - 1) * limit)
+        .limit(limit)
+        .lean<MessageDoc[]>(),
+      this.models.Message.countDocuments(query),
+    ]);
+    return { items: items.map(toMessageView), page, limit, total };
+  }
+
   async messages(
     contact: string,
     page: number,

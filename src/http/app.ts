@@ -75,7 +75,7 @@ export function createApp(ctx: HttpContext): Express {
   // Admin API: credentials are checked before the body is even parsed.
   const admin = express.Router();
   admin.use('/api', auth, express.json({ limit: ctx.config.bodyLimit }));
-  admin.use(messageRoutes({ outbound: ctx.outbound, store: ctx.store }));
+  admin.use(messageRoutes({ outbound: ctx.outbound, store: ctx.store, threads: ctx.threads }));
   admin.use(threadRoutes(ctx.threads));
   admin.use(
     ruleRoutes(ctx.content, ctx.clock, {

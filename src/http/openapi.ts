@@ -125,12 +125,26 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     responses: {
       202: json(s.SendMessageResponse, 'Accepted by Twilio (or recorded as dry-run)'),
       ...adminErrors,
-      409: error('Recipient opted out, or Idempotency-Key reused with another request'),
+      409: error(
+        'opted_out: recipient opted out; idempotency_key_reused: the key was used with another request; ' +
+          'send_in_progress: the first request with this key is still sending (its outcome at Twilio is not known yet): ' +
+          "repeat after the Retry-After header's seconds",
+      ),
       422: error(
         'Rejected by Twilio (invalid number and the like), or template_render_failed: the template could not be rendered',
       ),
       502: error('Twilio failed or rejected our credentials'),
     },
+  });
+  add('get', '/api/messages', {
+    summary: 'Messages, newest first, optionally in one status',
+    description:
+      'For operators: `status=unknown` lists sends whose attempt died while Twilio could not be asked ' +
+      'whether they got there (they are asked again on every recovery pass); `status=sending` lists sends under way.',
+    tags: ['messages'],
+    security: admin,
+    request: { query: s.MessageListQuery },
+    responses: { 200: json(s.MessagePage, 'A page of messages'), ...adminErrors },
   });
   add('post', '/api/send-sms', {
     summary: 'Send a message (the original API)',

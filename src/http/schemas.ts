@@ -2,6 +2,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { isE164 } from '../outbound/messages';
+import { MESSAGE_STATUSES } from '../db/models/message';
 
 extendZodWithOpenApi(z);
 
@@ -165,6 +166,13 @@ export const PageQuery = z.object({
   page: intFromQuery(1, 1_000_000),
   limit: intFromQuery(20, 100),
 });
+
+export const MessageListQuery = PageQuery.extend({
+  status: z
+    .enum(MESSAGE_STATUSES)
+    .optional()
+    .openapi({ description: 'Only messages in this status, e.g. `unknown` or `sending`' }),
+}).strict();
 
 export const ThreadListQuery = PageQuery.extend({
   optedOut: z

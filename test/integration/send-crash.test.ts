@@ -178,6 +178,45 @@ describe('an admin send whose server crashed during the Twilio call', () => {
   }, 120_000);
 });
 
+describe('a send whose attempt died while Twilio cannot be asked', () => {
+  it('is unknown, listed by GET /api/messages?status=unknown and counted, until Twilio answers again', async () => {
+    const dataDir = tempDataDir('send-crash');
+    const body = `crash unknown ${Date.now()}`;
+    const first = await start(dataDir);
+    fake.hold();
+    void request(first.url)
+      .post('/api/messages')
+      .auth(...AUTH)
+      .send({ to: '+14155550125', body })
+      .catch(() => undefined);
+    await fake.untilHeld(1, 20_000);
+    await crash(first.proc);
+    fake.dropHeld();
+    fake.failNext(1_000_000, { status: 503, code: 20500, message: 'Service unavailable' });
+
+    const second = await start(dataDir);
+    const listUnknown = () =>
+      request(second.url)
+        .get('/api/messages?status=unknown')
+        .auth(...AUTH)
+        .expect(200);
+    expect(await eventually(async () => (await listUnknown()).body.total === 1, 30_000)).toBe(true);
+    const [unknown] = (await listUnknown()).body.items;
+    expect(unknown).toMatchObject({ body, status: 'unknown', sid: null });
+    expect(unknown.errorMessage).toMatch(/^Twilio could not be asked/);
+    const metrics = (await request(second.url).get('/metrics')).text;
+    expect(metrics).toMatch(/replybot_send_reconciliations_total\{outcome="unknown"\} [1-9]/);
+    expect(createdWith(body)).toHaveLength(0);
+
+    fake.failNext(0, { status: 503 }); // Twilio is back
+    expect(await eventually(async () => (await stored(body))[0]?.status === 'queued', 30_000)).toBe(
+      true,
+    );
+    expect(createdWith(body)).toHaveLength(1);
+    expect((await listUnknown()).body.total).toBe(0);
+  }, 120_000);
+});
+
 describe('a scheduled send whose server crashed during the Twilio call', () => {
   it.each([
     ['before Twilio received it: sent once after the restart', 'drop'],

@@ -98,6 +98,7 @@ describe('configuration', () => {
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT must be json or pretty'],
     [{ SCHEDULER: 'maybe' }, 'SCHEDULER must be on or off'],
     [{ MISSED_GRACE: 'soon' }, 'MISSED_GRACE must be a duration such as 30m or 1h'],
+    [{ SEND_LEASE: 'soon' }, 'SEND_LEASE must be a duration of at least 1s, such as 30s'],
     [
       { TWILIO_FROM: '0415555' },
       'TWILIO_FROM must be an E.164 number (+14155550100) or a Messaging Service SID (MG…)',

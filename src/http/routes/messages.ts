@@ -2,17 +2,18 @@
 import { Router } from 'express';
 import type { MessageDoc } from '../../db/models/message';
 import type { ConversationStore } from '../../conversations/store';
-import { toMessageView } from '../../conversations/threads';
+import { toMessageView, type ThreadReader } from '../../conversations/threads';
 import { NotFoundError, ValidationError } from '../../errors';
 import { fingerprint, type OutboundService, type SentMessage } from '../../outbound/messages';
 import { adminName } from '../middleware/adminAuth';
 import { requireJson } from '../middleware/requireJson';
-import { IdParam, LegacySendRequest, SendMessageRequest } from '../schemas';
+import { IdParam, LegacySendRequest, MessageListQuery, SendMessageRequest } from '../schemas';
 import { parseInput } from '../validate';
 
 export interface MessageRouteDeps {
   outbound: OutboundService;
   store: ConversationStore;
+  threads: ThreadReader;
 }
 
 const IDEMPOTENCY_KEY = /^[\w.:-]{1,200}$/;
@@ -58,6 +59,11 @@ export function messageRoutes(deps: MessageRouteDeps): Router {
       body: input.message_content,
     });
     res.status(200).json({ message_sid: sent.message.sid ?? null });
+  });
+
+  router.get('/api/messages', async (req, res) => {
+    const { status, page, limit } = parseInput(MessageListQuery, req.query, 'query');
+    res.json(await deps.threads.messagesByStatus(status, page, limit));
   });
 
   router.get('/api/messages/:id', async (req, res) => {
