@@ -246,13 +246,13 @@ describe('POST /api/messages', () => {
   it('renders a template with vars', async () => {
     const res = await send({
       to: '+14155550102',
-      template: 'greet-name',
-      vars: { name: 'Grace' },
+      template: 'confirm-booking',
+      vars: { name: 'Grace', party: 4, time: '7pm' },
     }).expect(202);
     const rendered =
-      "Thanks, Grace! We'll remember that. Text MENU any time to see what's brewing.";
+      'Thanks, Grace! A table for 4 at 7pm. Reply OK to confirm, or tell me what to change (e.g. "make it 3 people" or "at 8pm").';
     expect(fake.requests.map((r) => r.body)).toEqual([rendered]);
-    // 77 GSM-7 characters: one segment (up to 160).
+    // 122 GSM-7 characters: one segment (up to 160).
     expect(res.body).toMatchObject({ segments: 1, encoding: 'GSM-7' });
   });
 
@@ -318,7 +318,7 @@ describe('POST /api/messages', () => {
     await send({ to: '+14155550131', template: 'nope' }).expect(400);
     await send({
       to: '+14155550131',
-      template: 'greet-name',
+      template: 'confirm-booking',
       vars: { name: 'n'.repeat(1700) },
     }).expect(400);
     await thread('+14155550131').expect(404);
@@ -362,7 +362,7 @@ describe('POST /api/messages', () => {
   it('400 for a template that renders longer than 1600 characters', async () => {
     const res = await send({
       to: '+14155550101',
-      template: 'greet-name',
+      template: 'confirm-booking',
       vars: { name: 'n'.repeat(1700) },
     }).expect(400);
     expect(res.body.error.code).toBe('body_too_long');
