@@ -4,6 +4,7 @@ import {
   createTwilioTransport,
   type TwilioTransportOptions,
 } from '../../src/outbound/twilioTransport';
+import { findAtTwilio } from '../../src/outbound/reconcile';
 import { startFakeTwilio, type FakeTwilio } from '../support/fakeTwilio';
 
 const TO = '+14155550123';
@@ -270,5 +271,70 @@ describe('the fake Twilio itself', () => {
       num_segments: '2',
       status: 'queued',
     });
+  });
+});
+
+describe("Twilio's message list, and finding a send whose attempt died in it", () => {
+  const at = (body: string, from = FROM) =>
+    ({
+      contact: TO,
+      number: from,
+      body,
+      attemptAt: new Date(Date.now() - 5000),
+      createdAt: new Date(),
+    }) as const;
+
+  it('lists the newest messages to a number first, from one sender, through the SDK', async () => {
+    const t = transport();
+    for (const body of ['one', 'two', 'three']) await t.send({ to: TO, body });
+    await t.send({ to: '+14155550199', body: 'elsewhere' });
+    await t.send({ to: TO, from: SERVICE, body: 'via the service' });
+
+    expect((await t.recentMessages({ to: TO, limit: 2 })).map((m) => m.body)).toEqual([
+      'three',
+      'two',
+    ]);
+    const all = await t.recentMessages({ to: TO, from: FROM, limit: 50 });
+    expect(all.map((m) => m.body)).toEqual(['three', 'two', 'one']);
+    expect(all[0]).toMatchObject({
+      sid: expect.stringMatching(/^SM/),
+      from: FROM,
+      status: 'queued',
+    });
+    expect(all[0]!.dateCreated).toBeInstanceOf(Date);
+    // A Messaging Service picks the number: the list is by recipient, matched by the service.
+    const viaService = await t.recentMessages({ to: TO, from: SERVICE, limit: 50 });
+    expect(viaService.map((m) => m.body)).toContain('via the service');
+  });
+
+  it('finds the same body to the same number from the same sender, and only one that is not ours yet', async () => {
+    const t = transport();
+    const first = await t.send({ to: TO, body: 'your table is ready' });
+    const second = await t.send({ to: TO, body: 'your table is ready' });
+    await t.send({ to: TO, body: 'something else' });
+    const ours = new Set<string>();
+    const deps = { transport: t, knowsSid: async (sid: string) => ours.has(sid) };
+
+    expect((await findAtTwilio(deps, at('your table is ready')))?.sid).toBe(second.sid);
+    ours.add(second.sid);
+    expect((await findAtTwilio(deps, at('your table is ready')))?.sid).toBe(first.sid);
+    ours.add(first.sid);
+    expect(await findAtTwilio(deps, at('your table is ready'))).toBeNull();
+    expect(await findAtTwilio(deps, at('never sent'))).toBeNull();
+    expect(await findAtTwilio(deps, at('something else', '+14155550111'))).toBeNull();
+  });
+
+  it('ignores messages created well before the attempt began', async () => {
+    const t = transport();
+    await t.send({ to: TO, body: 'old news' });
+    const deps = { transport: t, knowsSid: async () => false };
+    const later = { ...at('old news'), attemptAt: new Date(Date.now() + 5 * 60_000) };
+    expect(await findAtTwilio(deps, later)).toBeNull();
+  });
+
+  it('rejects when Twilio cannot be asked, so the send stays unresolved', async () => {
+    fake.failNext(3, { status: 503 });
+    const deps = { transport: transport(), knowsSid: async () => false };
+    expect(await failureOf(findAtTwilio(deps, at('anything')))).toBeInstanceOf(UpstreamError);
   });
 });
