@@ -138,16 +138,7 @@ export class ThreadReader {
     page: number,
     limit: number,
   ): Promise<Page<MessageView>> {
-    const query = status === undefined ? {} : { status: String(status) };
-    const [items, total] = await Promise.all([
-      this.models.Message.find(query)
-        .sort({ createdAt: -1, _id: -1 })
-        .skip((page - 1) * limit)
-        .limit(limit)
-        .lean<MessageDoc[]>(),
-      this.models.Message.countDocuments(query),
-    ]);
-    return { items: items.map(toMessageView), page, limit, total };
+    return this.messagePage(status === undefined ? {} : { status: String(status) }, page, limit);
   }
 
   async messages(
@@ -157,7 +148,14 @@ export class ThreadReader {
     number?: string,
   ): Promise<Page<MessageView>> {
     const thread = await this.find(contact, number);
-    const query = { thread: thread._id };
+    return this.messagePage({ thread: thread._id }, page, limit);
+  }
+
+  private async messagePage(
+    query: Record<string, unknown>,
+    page: number,
+    limit: number,
+  ): Promise<Page<MessageView>> {
     const [items, total] = await Promise.all([
       this.models.Message.find(query)
         .sort({ createdAt: -1, _id: -1 })

@@ -18,10 +18,11 @@ import { EmbeddedDatabase, ensureFerretdb } from '../../src/db/embedded';
 import { tempDataDir } from '../support/config';
 import { freshDatabaseUri } from '../support/db';
 import {
+  killAll,
   processesMentioning,
   serverPid,
-  spawnServer,
   type ServerProcess,
+  spawnServer,
 } from '../support/process';
 
 const ENV = { PORT: '0', ADMIN_USERS: 'ops:pw', SCHEDULER: 'off', WATCH_RULES: 'false' };
@@ -244,14 +245,7 @@ describe('servers on one DATA_DIR (real processes)', () => {
   };
   // Whatever a failed test left: its servers (tsx and the server under it) and FerretDB processes.
   afterEach(async () => {
-    for (const proc of running.splice(0)) {
-      if (proc.child.exitCode !== null || proc.child.signalCode !== null) continue;
-      await serverPid(proc, 1000).then(
-        (pid) => process.kill(pid, 'SIGKILL'),
-        () => undefined,
-      );
-      proc.child.kill('SIGKILL');
-    }
+    await killAll(running);
     for (const dir of dataDirs.splice(0))
       for (const pid of ferretdbOn(dir)) process.kill(pid, 'SIGKILL');
   });

@@ -6,7 +6,13 @@ import request from 'supertest';
 import { tempDataDir } from '../support/config';
 import { freshDatabaseUri } from '../support/db';
 import { startFakeTwilio, type FakeTwilio } from '../support/fakeTwilio';
-import { eventually, serverPid, spawnServer, type ServerProcess } from '../support/process';
+import {
+  eventually,
+  killAll,
+  serverPid,
+  spawnServer,
+  type ServerProcess,
+} from '../support/process';
 
 const FROM = '+14155550100';
 const AUTH = ['ops', 'pw'] as const;
@@ -24,14 +30,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   fake.reset();
-  for (const proc of running.splice(0)) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) continue;
-    await serverPid(proc, 1000).then(
-      (pid) => process.kill(pid, 'SIGKILL'),
-      () => undefined,
-    );
-    proc.child.kill('SIGKILL');
-  }
+  await killAll(running);
 });
 
 afterAll(async () => {

@@ -128,3 +128,15 @@ export async function eventually(check: () => Promise<boolean> | boolean, ms: nu
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Kills what a test left running: each server (tsx and the server under it), with SIGKILL. */
+export async function killAll(procs: ServerProcess[]): Promise<void> {
+  for (const proc of procs.splice(0)) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) continue;
+    await serverPid(proc, 1000).then(
+      (pid) => process.kill(pid, 'SIGKILL'),
+      () => undefined,
+    );
+    proc.child.kill('SIGKILL');
+  }
+}
