@@ -110,7 +110,7 @@ export async function ensureFerretdb(
 
   const progress = new BuildProgress(logger);
   progress.stage(
-    `building the embedded database (FerretDB ${FERRETDB_VERSION}, ${patchSet.files.length} patches) with Go; first start only, about two minutes on a cold Go cache`,
+    `building the embedded database (FerretDB ${FERRETDB_VERSION}, ${patchSet.files.length} patches) with Go; first start only, 2 to 3 minutes on a cold Go cache`,
   );
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'replybot-ferretdb-'));
   try {
