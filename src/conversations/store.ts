@@ -208,11 +208,22 @@ export class ConversationStore {
    * Returns null when it is no longer such a message: the conditional update is atomic, so of
    * two repeats arriving together only one wins it and calls Twilio.
    */
-  claimFailedForRetry(id: string): Promise<MessageDoc | null> {
+  claimFailedForRetry(id: string, attempt: AttemptLease): Promise<MessageDoc | null> {
     return this.models.Message.findOneAndUpdate(
       // Not a rejection: another repeat may have tried it meanwhile and been refused for good.
       { _id: String(id), status: 'failed', sid: null, retryable: { $ne: false } },
-      { $set: { status: 'sending', errorCode: null, errorMessage: null, retryable: null } },
+      {
+        $set: {
+          status: 'sending',
+          errorCode: null,
+          errorMessage: null,
+          retryable: null,
+          // The retry is an attempt like any other: owned, so a repeat meanwhile waits for it.
+          attemptOwner: attempt.owner,
+          attemptUntil: attempt.until,
+          attemptAt: attempt.at,
+        },
+      },
       { new: true },
     ).lean<MessageDoc>();
   }

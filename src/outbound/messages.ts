@@ -401,7 +401,11 @@ export class OutboundService {
       if (await this.options.store.isOptedOut(earlier.contact)) {
         throw new OptedOutError(earlier.contact);
       }
-      const claimed = await this.options.store.claimFailedForRetry(String(earlier._id));
+      const claimed = await this.options.store.claimFailedForRetry(String(earlier._id), {
+        owner: this.options.instance,
+        until: this.leaseEnd(),
+        at: this.options.clock.now(),
+      });
       if (claimed) {
         this.options.logger.info('retrying a failed send', { id: String(earlier._id) });
         return this.deliver(claimed, segments, encoding);
