@@ -1,9 +1,11 @@
 // Which rules answer, and what nobody answers: read from the stored inbound messages (each keeps
 // the id of the rule that answered it, or null). Reads only.
 //
-// FerretDB v1 (the embedded database) knows only $count and $sum as $group accumulators, so the
-// last hit of each rule is one small sorted query per rule rather than a $max; both are served by
-// the messages index {direction, rule, createdAt} (src/db/models/message.ts).
+// Both read the window's inbound messages once, through the messages index {direction, createdAt,
+// rule} (src/db/models/message.ts), and count in the app: FerretDB v1 (the embedded database)
+// knows only $count and $sum as $group accumulators, so a $max of the last hit is not available,
+// and one query per rule would read the window again for each. On MongoDB the stats read is
+// covered by the index (no document is fetched). Figures: docs/benchmarks.md.
 import type { Models } from '../db/models';
 import { normalizeText, type ComplianceConfig } from '../rules';
 
@@ -56,32 +58,43 @@ export class RuleAnalytics {
   constructor(private readonly models: Pick<Models, 'Message'>) {}
 
   async stats(since: Date, loaded: LoadedRules): Promise<RuleStats> {
-    const groups = await this.models.Message.aggregate<{ _id: string | null; hits: number }>([
-      { $match: { direction: 'inbound', createdAt: { $gte: since } } },
-      { $group: { _id: '$rule', hits: { $sum: 1 } } },
-    ]);
-    const hits = new Map(groups.map((g) => [g._id ?? null, g.hits]));
-    const last = await Promise.all(
-      [...hits.keys()].map(async (rule) => [rule, await this.lastHit(rule, since)] as const),
-    );
-    const lastHit = new Map(last);
+    // One pass over the window's inbound messages, counting and keeping each rule's latest.
+    const hits = new Map<string | null, { hits: number; lastHitAt: Date }>();
+    let messages = 0;
+    const cursor = this.models.Message.find(
+      { direction: 'inbound', createdAt: { $gte: since } },
+      { _id: 0, rule: 1, createdAt: 1 },
+    )
+      .lean<{ rule?: string | null; createdAt: Date }>()
+      .cursor({ batchSize: 5000 });
+    for await (const m of cursor) {
+      messages++;
+      const rule = m.rule ?? null;
+      const seen = hits.get(rule);
+      if (seen === undefined) hits.set(rule, { hits: 1, lastHitAt: m.createdAt });
+      else {
+        seen.hits++;
+        if (m.createdAt > seen.lastHitAt) seen.lastHitAt = m.createdAt;
+      }
+    }
     const seen = [...hits.keys()].filter((r): r is string => r !== null);
     const rules: RuleHits[] = [
       ...loaded.ids.map((id) => ({ id, loaded: true })),
       ...seen.filter((id) => !loaded.ids.includes(id)).map((id) => ({ id, loaded: false })),
     ].map(({ id, loaded: isLoaded }) => ({
       id,
-      hits: hits.get(id) ?? 0,
-      lastHitAt: lastHit.get(id) ?? null,
+      hits: hits.get(id)?.hits ?? 0,
+      lastHitAt: hits.get(id)?.lastHitAt ?? null,
       loaded: isLoaded,
     }));
     // Most used first; ties keep rule order.
     rules.sort((a, b) => b.hits - a.hits);
+    const none = hits.get(null);
     return {
       since,
-      messages: groups.reduce((sum, g) => sum + g.hits, 0),
+      messages,
       rules,
-      noRule: { hits: hits.get(null) ?? 0, lastHitAt: lastHit.get(null) ?? null },
+      noRule: { hits: none?.hits ?? 0, lastHitAt: none?.lastHitAt ?? null },
     };
   }
 
@@ -99,7 +112,7 @@ export class RuleAnalytics {
       { body: 1, rule: 1, createdAt: 1 },
     )
       .lean<{ body?: string; rule?: string | null; createdAt: Date }>()
-      .cursor();
+      .cursor({ batchSize: 5000 });
     for await (const m of cursor) {
       const body = m.body ?? '';
       const text = normalizeText(body);
@@ -127,15 +140,5 @@ export class RuleAnalytics {
       (a, b) => b.count - a.count || b.lastSeenAt.getTime() - a.lastSeenAt.getTime(),
     );
     return { since, total, groups: groups.slice(0, limit) };
-  }
-
-  private async lastHit(rule: string | null, since: Date): Promise<Date | null> {
-    const latest = await this.models.Message.findOne(
-      { direction: 'inbound', rule, createdAt: { $gte: since } },
-      { createdAt: 1 },
-    )
-      .sort({ createdAt: -1 })
-      .lean<{ createdAt: Date }>();
-    return latest?.createdAt ?? null;
   }
 }

@@ -193,7 +193,10 @@ export const RuleTestRequest = z
   .object({
     body: z.string().max(5000),
     from: Phone.optional(),
-    to: z.string().max(40).optional(),
+    to: z.string().max(40).optional().openapi({
+      description:
+        'Our number the message was sent to; default TWILIO_FROM, else the first number a `to` condition of the rules names (as the webhook would see it).',
+    }),
     state: z.string().max(200).nullable().optional(),
     vars: z.record(z.string(), z.unknown()).optional(),
     tags: z.array(z.string().max(100)).max(100).optional(),
