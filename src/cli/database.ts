@@ -34,7 +34,10 @@ export async function openDatabaseForReading(io: Io): Promise<OpenedDatabase> {
     info: (message: string) => {
       if (/build|compil|download/i.test(message)) io.err(message);
     },
-    warn: (message: string) => io.err(`warning: ${message}`),
+    // The connection's own 'disconnected' at close is expected here.
+    warn: (message: string) => {
+      if (!/disconnected/.test(message)) io.err(`warning: ${message}`);
+    },
     error: (message: string) => io.err(message),
   };
   const connect = async (uri: string, undo: Array<() => unknown> = []) => {
