@@ -20,10 +20,11 @@ describe('threads API', () => {
       { PUBLIC_URL, TWILIO_ACCOUNT_SID: 'AC' + 'b'.repeat(32), TWILIO_AUTH_TOKEN: TOKEN },
       { label: 'threads' },
     );
-    // Three contacts, in this order; the last one books (tag "booked" after giving a name) and one opts out.
+    // Three contacts, in this order; the second books (tag "booked" once confirmed) and one opts out.
     await text('+14155550171', 'hours');
-    await text('+14155550172', 'book a table for 2');
+    await text('+14155550172', 'book a table for 2 at 7pm');
     await text('+14155550172', 'Grace Hopper');
+    await text('+14155550172', 'OK');
     await text('+14155550173', 'STOP');
   });
   afterAll(() => server.stop());
@@ -51,27 +52,33 @@ describe('threads API', () => {
     expect(res.body).toMatchObject({
       contact: '+14155550172',
       number: OUR_NUMBER,
-      state: 'awaiting_rating',
-      vars: { name: 'Grace Hopper' },
-      inboundCount: 2,
-      messageCount: 4,
+      state: 'booked',
+      vars: { name: 'Grace Hopper', party: '2', time: '7pm' },
+      inboundCount: 3,
+      messageCount: 6,
     });
     expect(res.body.messages.map((m: { direction: string; body: string }) => m.direction)).toEqual([
       'outbound',
       'inbound',
       'outbound',
       'inbound',
+      'outbound',
+      'inbound',
     ]);
-    expect(res.body.messages[1].body).toBe('Grace Hopper');
+    expect(res.body.messages[1].body).toBe('OK');
+    expect(res.body.messages[3].body).toBe('Grace Hopper');
   });
 
   it("pages a thread's messages", async () => {
     const res = await get(
       `/api/threads/${encodeURIComponent('+14155550172')}/messages?limit=3&page=2`,
     ).expect(200);
-    expect(res.body).toMatchObject({ page: 2, limit: 3, total: 4 });
-    expect(res.body.items).toHaveLength(1);
-    expect(res.body.items[0].body).toBe('book a table for 2');
+    expect(res.body).toMatchObject({ page: 2, limit: 3, total: 6 });
+    expect(res.body.items.map((m: { body: string }) => m.body)).toEqual([
+      'Grace Hopper',
+      'Nice! A table for 2 at 7pm. What name is the booking under?',
+      'book a table for 2 at 7pm',
+    ]);
   });
 
   it.each([
