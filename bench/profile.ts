@@ -1,86 +1,161 @@
-// Where the webhook's time goes: runs the real server under `node --cpu-prof` with load, prints the
-// hottest functions by self time, and the database process's CPU share.
-// Run: npx tsx bench/profile.ts
-import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
+// Where the webhook's time goes: runs the minimal persisting webhook (the baseline) and ReplyBot
+// under `node --cpu-prof` with the same load, then prints, side by side, the CPU each spends per
+// request: the server and the database process in all (/proc), and the server's by area (our code,
+// each library, Node itself, garbage collection), then ReplyBot's hottest functions.
+// The webhook benchmark runs it when a target is missed. Run alone: npx tsx bench/profile.ts
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchDatabase } from './support/environment';
-import { load, startRealServer } from './webhook.bench';
+import { benchDatabase, type BenchDatabase, type ChildServer } from './support/environment';
+import { load, loadRow, type LoadResult } from './support/load';
+import { startMinimalWebhook, startReplyBot } from './support/servers';
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
 }
 
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime + stime, in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  /** µs between samples; the first is from the start of profiling. */
+  timeDeltas: number[];
 }
 
-function ferretPid(): number | null {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('replybot-bench-db-'))
-        return Number(entry);
-    } catch {
-      // gone
-    }
-  }
-  return null;
+/** What a sample's function belongs to: a library, a folder of src/, Node, or V8's own work. */
+function area(node: ProfileNode): string {
+  const { url, functionName } = node.callFrame;
+  if (!url) return functionName.startsWith('(') ? functionName : '(native: sockets, crypto…)';
+  const lib = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (lib) return lib[1];
+  const ours = /\/src\/([^/]+)/.exec(url);
+  if (ours) return `src/${ours[1].replace(/\.js$/, '')}`;
+  if (url.startsWith('node:')) return 'node (core)';
+  return path.basename(url);
 }
 
-async function main(): Promise<void> {
-  const db = await benchDatabase();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-prof-'));
-  const server = await startRealServer(db.uri(`bench_profile_${Date.now()}`), [
-    '--cpu-prof',
-    `--cpu-prof-dir=${dir}`,
-  ]);
-  await load(server.port, { durationS: 2 });
-  const fPid = ferretPid();
-  const before = { node: cpuSeconds(server.pid), db: fPid ? cpuSeconds(fPid) : 0, at: Date.now() };
-  const result = await load(server.port, { durationS: 10 });
-  const wall = (Date.now() - before.at) / 1000;
-  const nodeCpu = cpuSeconds(server.pid) - before.node;
-  const dbCpu = fPid ? cpuSeconds(fPid) - before.db : NaN;
-  await server.stop();
-  await db.stop();
+const frame = (n: ProfileNode) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '')}:${n.callFrame.lineNumber + 1}`;
 
-  console.log(`${result.requestsPerSec.toFixed(0)} req/s over ${wall.toFixed(1)} s`);
-  console.log(
-    `CPU per request: server (node) ${((nodeCpu / result.total) * 1000).toFixed(2)} ms, database (ferretdb) ${((dbCpu / result.total) * 1000).toFixed(2)} ms`,
-  );
-  console.log(
-    `CPU use: server ${((nodeCpu / wall) * 100).toFixed(0)}% of a core, database ${((dbCpu / wall) * 100).toFixed(0)}% of a core`,
-  );
+interface Shares {
+  areas: Map<string, number>;
+  functions: Map<string, number>;
+}
 
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return;
-  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
-    nodes: ProfileNode[];
-    samples: number[];
-  };
+/**
+ * Shares of the busy samples taken between `fromMs` and `toMs` after profiling began (the measured
+ * load, without start-up and warm-up), by area and by function (self time).
+ */
+function shares(file: string, fromMs: number, toMs: number): Shares {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  for (const id of profile.samples) {
+  const counts: Shares = { areas: new Map(), functions: new Map() };
+  const add = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
+  let busy = 0;
+  let atUs = 0;
+  profile.samples.forEach((id, i) => {
+    atUs += profile.timeDeltas[i] ?? 0;
     const n = byId.get(id)!;
-    const where = n.callFrame.url
-      .replace(/^.*node_modules\//, '')
-      .replace(/^file:\/\/.*\/src\//, 'src/');
-    const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + 1);
-  }
-  const total = profile.samples.length;
-  console.log('server self time, top 12 (% of samples):');
-  for (const [key, count] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
-    console.log(`  ${((count / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+    if (atUs < fromMs * 1000 || atUs > toMs * 1000 || n.callFrame.functionName === '(idle)') return;
+    busy++;
+    add(counts.areas, area(n));
+    add(counts.functions, frame(n));
+  });
+  for (const m of [counts.areas, counts.functions]) for (const [k, v] of m) m.set(k, v / busy);
+  return counts;
+}
+
+interface Profiled {
+  result: LoadResult;
+  shares: Shares | null;
+}
+
+/** Warm-up as the webhook benchmark does, then `durationS` of measured load under --cpu-prof. */
+async function profiled(
+  start: (nodeArgs: string[]) => Promise<ChildServer>,
+  db: BenchDatabase,
+  contacts: number,
+  durationS: number,
+): Promise<Profiled> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-prof-'));
+  try {
+    const server = await start(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    let result: LoadResult;
+    let window: [number, number];
+    try {
+      await load(server.port, { amount: 2 * contacts, contacts });
+      const from = Date.now() - server.startedAt;
+      result = await load(server.port, {
+        durationS,
+        contacts,
+        measure: { server: server.pid, database: db.pid },
+      });
+      window = [from, Date.now() - server.startedAt];
+    } finally {
+      await server.stop(); // the profile is written as the process exits
+    }
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    return { result, shares: file ? shares(path.join(dir, file), ...window) : null };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+/** Profiles (b) and (c) of the webhook benchmark on `db`; returns the lines to print. */
+export async function profileWebhook(
+  db: BenchDatabase,
+  options: { durationS?: number; contacts?: number; top?: number } = {},
+): Promise<string[]> {
+  const { durationS = 10, contacts = 200, top = 14 } = options;
+  const stamp = Date.now().toString(36);
+  const minimal = await profiled(
+    (args) => startMinimalWebhook(db.uri(`bench_prof_min_${stamp}`), args),
+    db,
+    contacts,
+    durationS,
+  );
+  const replybot = await profiled(
+    (args) => startReplyBot(db.uri(`bench_prof_rb_${stamp}`), {}, args),
+    db,
+    contacts,
+    durationS,
+  );
+  const lines = [
+    loadRow('(b) minimal webhook under --cpu-prof', minimal.result),
+    loadRow('(c) ReplyBot under --cpu-prof', replybot.result),
+  ];
+  if (!minimal.shares || !replybot.shares) return lines;
+  // Server CPU ms per request in each area: its share of the samples times the measured total.
+  const msIn = (p: Profiled, key: string) =>
+    (p.shares!.areas.get(key) ?? 0) * (p.result.cpuMsPerRequest.server ?? NaN);
+  const byGap = [...new Set([...minimal.shares.areas.keys(), ...replybot.shares.areas.keys()])]
+    .map((key): [string, number, number] => [key, msIn(minimal, key), msIn(replybot, key)])
+    .sort((x, y) => y[2] - y[1] - (x[2] - x[1]));
+  const ms = (n: number) => n.toFixed(2).padStart(8);
+  lines.push(
+    `server CPU ms per request by area (self time), largest difference first:`,
+    `  ${'area'.padEnd(30)} ${'(b)'.padStart(8)} ${'(c)'.padStart(8)}`,
+    ...byGap.slice(0, top).map(([key, b, c]) => `  ${key.padEnd(30)} ${ms(b)} ${ms(c)}`),
+    `ReplyBot's hottest functions (self time, % of its busy samples):`,
+    ...[...replybot.shares.functions.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, top)
+      .map(([f, share]) => `  ${(share * 100).toFixed(1).padStart(5)}%  ${f}`),
+  );
+  return lines;
+}
+
+if (require.main === module) {
+  (async () => {
+    const db = await benchDatabase();
+    try {
+      console.log(`profile of the webhook; database: ${db.label}`);
+      for (const line of await profileWebhook(db)) console.log(line);
+    } finally {
+      await db.stop();
+    }
+  })().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,204 +1,118 @@
-// Webhook throughput and latency, in one run: (a) a bare express app answering static TwiML — the
-// ceiling — and (b) the real server's /twilio/sms with signed requests, the example rules and the
-// database. Also memory: RSS after many messages. Run: npx tsx bench/webhook.bench.ts
-import autocannon from 'autocannon';
-import twilio from 'twilio';
-import { benchDatabase, startChild, type ChildServer } from './support/environment';
-const { buildIfNeeded } = require('../scripts/build-if-needed.js') as { buildIfNeeded: () => void };
+// Webhook throughput and latency, in one run on one database: (a) bare express answering static
+// TwiML (the ceiling), (b) the minimal persisting webhook (bench/support/minimalWebhook.js: the
+// same reads and writes per message as ReplyBot, raw driver, static reply) and (c) ReplyBot's
+// /twilio/sms with signed requests and the example rules; also (b') = (b) on a database with
+// ReplyBot's indexes, which splits the gap between (b) and (c) into indexes and app. Targets: (c) >= 0.8 x (b), >= 0.25 x (a)
+// with p99 < 100 ms at 50 connections; when one is missed, a CPU profile of ReplyBot follows.
+// Then, if asked (BENCH_MEMORY_MESSAGES=100000), memory: ReplyBot's RSS over that many messages.
+// Run: BENCH_ONLY=webhook npm run bench   (or: npx tsx bench/webhook.bench.ts)
+import { profileWebhook } from './profile';
+import { benchDatabase, type BenchDatabase, type ChildServer } from './support/environment';
+import { CONNECTIONS, DURATION_S, load, loadRow, type LoadResult } from './support/load';
+import { startBareServer, startMinimalWebhook, startReplyBot } from './support/servers';
 
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONTACTS = 200;
-const PUBLIC_URL = 'https://bench.example.com';
-const AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';
-const BODIES = [
-  'hours?',
-  'menu',
-  'order 12345',
-  'how much is a latte',
-  'do you have oat milk',
-  'book a table',
-  'asdf',
-];
 
-let counter = 0;
-function signedForm(): { body: string; signature: string } {
-  counter++;
-  const sid = 'SM' + counter.toString(16).padStart(32, '0');
-  const params: Record<string, string> = {
-    ToCountry: 'US',
-    SmsMessageSid: sid,
-    NumMedia: '0',
-    SmsSid: sid,
-    SmsStatus: 'received',
-    Body: BODIES[counter % BODIES.length],
-    To: '+14155550100',
-    NumSegments: '1',
-    MessageSid: sid,
-    AccountSid: 'AC' + '0'.repeat(32),
-    From: '+1415555' + String(1000 + (counter % CONTACTS)).padStart(4, '0'),
-    ApiVersion: '2010-04-01',
-  };
-  return {
-    body: new URLSearchParams(params).toString(),
-    signature: twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/twilio/sms`, params),
-  };
-}
-
-export interface LoadResult {
-  requestsPerSec: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  total: number;
-}
-
-export async function load(
-  port: number,
-  options: { connections?: number; durationS?: number; amount?: number } = {},
+/** Warm-up (the JIT; two messages from every contact, so every thread exists), then the measured load. */
+async function measured(
+  server: ChildServer,
+  db?: BenchDatabase,
+  uri?: string,
 ): Promise<LoadResult> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: options.connections ?? CONNECTIONS,
-    ...(options.amount
-      ? { amount: options.amount }
-      : { duration: options.durationS ?? DURATION_S }),
-    requests: [
-      {
-        method: 'POST',
-        path: '/twilio/sms',
-        setupRequest: (req) => {
-          const { body, signature } = signedForm();
-          return {
-            ...req,
-            body,
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              'x-twilio-signature': signature,
-            },
-          };
-        },
-      },
-    ],
-  });
-  return {
-    requestsPerSec: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    total: result.requests.total,
-  };
-}
-
-function row(name: string, r: LoadResult): string {
-  return `${name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   non-2xx ${r.non2xx}  errors ${r.errors}`;
-}
-
-/** The server as `npm start` and the Docker image run it: compiled, with plain node. */
-export async function startRealServer(uri: string, nodeArgs: string[] = []): Promise<ChildServer> {
-  buildIfNeeded();
-  return startChild(
-    'dist/src/main.js',
-    {
-      NODE_ENV: 'production',
-      MONGODB_URI: uri,
-      PUBLIC_URL,
-      TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32),
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      // Inbound replies never call Twilio; point the API somewhere harmless on loopback anyway.
-      TWILIO_API_URL: 'http://127.0.0.1:9',
-      ADMIN_USERS: 'bench:bench-password',
-      SCHEDULER: 'off',
-      WATCH_RULES: 'false',
-      LOG_LEVEL: 'warn',
-    },
-    nodeArgs,
-  );
-}
-
-export interface SoakResult {
-  messages: number;
-  seconds: number;
-  /** RSS in MB, sampled every SOAK_SAMPLE_MS from the start of the soak. */
-  samples: number[];
-  /** V8 heap in use at the start and at the end, in MB (from /metrics). */
-  heapUsedMb: [number, number];
-}
-
-/** The server's V8 heap in use, in MB, as its /metrics reports it. */
-async function heapUsedMb(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = /^replybot_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
-  return m ? Number(m[1]) / 2 ** 20 : NaN;
-}
-
-const SOAK_SAMPLE_MS = 30_000;
-
-/**
- * Memory under a long run: `messages` more webhooks through the server while its RSS is sampled.
- * Growth is judged on the second half (the first fills caches, pools and the JIT).
- */
-export async function soak(server: ChildServer, messages: number): Promise<SoakResult> {
-  const samples = [server.rssMb()];
-  const heapBefore = await heapUsedMb(server.port);
-  const timer = setInterval(() => samples.push(server.rssMb()), SOAK_SAMPLE_MS);
-  const started = Date.now();
   try {
-    await load(server.port, { amount: messages });
+    await load(server.port, { amount: 2 * CONTACTS, contacts: CONTACTS });
+    return await load(server.port, {
+      contacts: CONTACTS,
+      measure: { server: server.pid, database: db?.pid ?? null },
+      countCommandsAt: uri,
+    });
   } finally {
-    clearInterval(timer);
+    await server.stop();
   }
-  samples.push(server.rssMb());
-  const heapAfter = await heapUsedMb(server.port);
-  return {
-    messages,
-    seconds: (Date.now() - started) / 1000,
-    samples,
-    heapUsedMb: [heapBefore, heapAfter],
-  };
-}
-
-function soakRow(r: SoakResult, baselineMb: number): string {
-  const mid = r.samples[Math.floor(r.samples.length / 2)];
-  const end = r.samples[r.samples.length - 1];
-  const mb = (n: number) => `${n.toFixed(0)} MB`;
-  return [
-    `memory: ${r.messages} webhook messages in ${r.seconds.toFixed(0)} s; server RSS ${mb(r.samples[0])} at start, ${mb(mid)} at half-time, ${mb(end)} at the end, peak ${mb(Math.max(...r.samples))} (target < 150 MB)`,
-    `        growth over the second half: ${(end - mid).toFixed(1)} MB; V8 heap in use ${mb(r.heapUsedMb[0])} at start, ${mb(r.heapUsedMb[1])} at the end`,
-    `        same-run baseline: bare express RSS ${mb(baselineMb)} after its load`,
-    `        samples every ${SOAK_SAMPLE_MS / 1000} s: ${r.samples.map((n) => n.toFixed(0)).join(' ')}`,
-  ].join('\n');
 }
 
 export async function runWebhookBench(): Promise<void> {
   const db = await benchDatabase();
   try {
     console.log(
-      `webhook benchmark: ${CONNECTIONS} connections, ${DURATION_S} s each, ${CONTACTS} contacts; database: ${db.label}`,
+      `webhook: ${CONNECTIONS} connections, ${DURATION_S} s each after a warm-up of ${2 * CONTACTS} messages, ${CONTACTS} contacts; database: ${db.label}`,
     );
-    const bare = await startChild('bench/support/bareServer.js', {});
-    await load(bare.port, { durationS: 2 }); // warm-up
-    const ceiling = await load(bare.port);
-    const bareRss = bare.rssMb();
-    await bare.stop();
+    const stamp = Date.now().toString(36);
+    const bare = await measured(await startBareServer());
+    const minimalDb = db.uri(`bench_min_${stamp}`);
+    const minimal = await measured(await startMinimalWebhook(minimalDb), db, minimalDb);
+    // (b) again, on a database where ReplyBot created its indexes first (it does at start): what
+    // maintaining them costs, apart from what the app itself costs.
+    const indexed = db.uri(`bench_min_indexed_${stamp}`);
+    await (await startReplyBot(indexed)).stop();
+    const minimalIndexed = await measured(await startMinimalWebhook(indexed), db, indexed);
+    const replybotDb = db.uri(`bench_rb_${stamp}`);
+    const replybot = await measured(await startReplyBot(replybotDb), db, replybotDb);
 
-    const real = await startRealServer(db.uri(`bench_webhook_${Date.now()}`));
-    await load(real.port, { durationS: 2 });
-    const pipeline = await load(real.port);
-
-    console.log(row('(a) bare express, static TwiML', ceiling));
-    console.log(row('(b) ReplyBot /twilio/sms', pipeline));
+    console.log(loadRow('(a) bare express, static TwiML', bare));
+    console.log(loadRow('(b) minimal persisting webhook', minimal));
+    console.log(loadRow("(b') (b) with ReplyBot's indexes", minimalIndexed));
+    console.log(loadRow('(c) ReplyBot /twilio/sms', replybot));
+    const toMinimal = replybot.requestsPerSec / minimal.requestsPerSec;
+    const toBare = replybot.requestsPerSec / bare.requestsPerSec;
+    const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
     console.log(
-      `ratio b/a: ${(pipeline.requestsPerSec / ceiling.requestsPerSec).toFixed(2)} (target >= 0.40); p99 (b): ${pipeline.p99} ms (target < 50 ms)`,
+      `c/b = ${toMinimal.toFixed(2)} (target >= 0.80: ${met(toMinimal >= 0.8)}); c/b' = ${(replybot.requestsPerSec / minimalIndexed.requestsPerSec).toFixed(2)}`,
     );
+    console.log(
+      `c/a = ${toBare.toFixed(2)} (target >= 0.25: ${met(toBare >= 0.25)}); ` +
+        `p99 (c) = ${replybot.p99} ms (target < 100 ms: ${met(replybot.p99 < 100)})`,
+    );
+    if (toMinimal < 0.8 || toBare < 0.25 || replybot.p99 >= 100) {
+      console.log('\nwhere ReplyBot spends its time (a target was missed):');
+      for (const line of await profileWebhook(db, { contacts: CONTACTS })) console.log(line);
+    }
 
-    const messages = Number(process.env.BENCH_MEMORY_MESSAGES ?? 100_000);
-    if (messages > 0) console.log(soakRow(await soak(real, messages), bareRss));
-    await real.stop();
+    const messages = Number(process.env.BENCH_MEMORY_MESSAGES ?? 0);
+    if (messages > 0) await memory(db.uri(`bench_mem_${stamp}`), messages);
   } finally {
     await db.stop();
+  }
+}
+
+const SAMPLE_MS = 30_000;
+
+/**
+ * Memory under a long run: `messages` webhooks through a fresh ReplyBot while its RSS is sampled;
+ * growth is judged on the second half (the first fills caches, pools and the JIT). Same-run
+ * baseline: the bare express app's RSS after the same load.
+ */
+async function memory(uri: string, messages: number): Promise<void> {
+  const bare = await startBareServer();
+  await load(bare.port, { amount: Math.min(messages, 50_000), contacts: CONTACTS });
+  const bareMb = bare.rssMb();
+  await bare.stop();
+
+  const server = await startReplyBot(uri);
+  try {
+    const samples = [server.rssMb()];
+    const timer = setInterval(() => samples.push(server.rssMb()), SAMPLE_MS);
+    const started = Date.now();
+    try {
+      await load(server.port, { amount: messages, contacts: CONTACTS });
+    } finally {
+      clearInterval(timer);
+    }
+    samples.push(server.rssMb());
+    const mid = samples[Math.floor(samples.length / 2)];
+    const end = samples[samples.length - 1];
+    const mb = (n: number) => `${n.toFixed(0)} MB`;
+    console.log(
+      `\nmemory: ${messages} messages in ${((Date.now() - started) / 1000).toFixed(0)} s; ReplyBot RSS ${mb(samples[0])} at the start, ` +
+        `${mb(mid)} at half-time, ${mb(end)} at the end, peak ${mb(Math.max(...samples))} (target < 150 MB); ` +
+        `growth over the second half ${(end - mid).toFixed(1)} MB`,
+    );
+    console.log(`        same-run baseline: bare express RSS ${mb(bareMb)} after its load`);
+    console.log(
+      `        samples every ${SAMPLE_MS / 1000} s: ${samples.map((n) => n.toFixed(0)).join(' ')}`,
+    );
+  } finally {
+    await server.stop();
   }
 }
 
