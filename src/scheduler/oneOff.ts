@@ -2,7 +2,13 @@
 import type { Clock } from '../clock';
 import type { ScheduleDoc, ScheduleModel } from '../db/models/schedule';
 
+/** How many due one-offs one read of the due list brings (claimed as slots free up). */
+const DUE_BATCH = 200;
+
 export class OneOffClaims {
+  /** Due one-offs read but not claimed yet, oldest first: each is claimed (or found gone) by _id. */
+  private candidates: ScheduleDoc['_id'][] = [];
+
   constructor(
     private readonly Schedule: ScheduleModel,
     private readonly clock: Clock,
@@ -34,18 +40,25 @@ export class OneOffClaims {
 
   /**
    * Claims up to `limit` due one-offs, oldest first. Each claim moves one schedule from active to
-   * running in one atomic update, so on any number of instances exactly one gets it. The due ones
-   * are listed once and then claimed by `_id`: one read of the due list per batch, not per claim.
+   * running in one atomic update, so on any number of instances exactly one gets it. The due list
+   * is read DUE_BATCH at a time and then claimed by `_id` as slots free up: a thousand one-offs due
+   * at once cost five reads of the list, not one per send (the list's date range is checked in
+   * the database process, document by document, on the embedded database). A candidate claimed
+   * elsewhere, changed or canceled meanwhile fails its claim's filter and is dropped.
    */
   async claimDue(limit: number): Promise<ScheduleDoc[]> {
     const now = this.clock.now();
     const due = { status: 'active', cron: null, nextRunAt: { $lte: now, $gte: this.graceStart() } };
-    const candidates = await this.Schedule.find(due, { _id: 1 })
-      .sort({ nextRunAt: 1 })
-      .limit(limit)
-      .lean<{ _id: ScheduleDoc['_id'] }[]>();
+    if (this.candidates.length === 0) {
+      const listed = await this.Schedule.find(due, { _id: 1 })
+        .sort({ nextRunAt: 1 })
+        .limit(Math.max(limit, DUE_BATCH))
+        .lean<{ _id: ScheduleDoc['_id'] }[]>();
+      this.candidates = listed.map((s) => s._id);
+    }
     const claimed: ScheduleDoc[] = [];
-    for (const { _id } of candidates) {
+    while (claimed.length < limit && this.candidates.length > 0) {
+      const _id = this.candidates.shift()!;
       const schedule = await this.Schedule.findOneAndUpdate(
         { ...due, _id },
         { $set: { status: 'running', claimedBy: this.owner, claimedAt: now } },
