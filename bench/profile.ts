@@ -132,10 +132,17 @@ export async function profileWebhook(
     .map((key): [string, number, number] => [key, msIn(minimal, key), msIn(replybot, key)])
     .sort((x, y) => y[2] - y[1] - (x[2] - x[1]));
   const ms = (n: number) => n.toFixed(2).padStart(8);
+  const row = (key: string, b: number, c: number) => `  ${key.padEnd(30)} ${ms(b)} ${ms(c)}`;
+  const sum = (rows: [string, number, number][], k: 1 | 2) => rows.reduce((t, r) => t + r[k], 0);
+  const shown = byGap.slice(0, top);
+  const ours = byGap.filter(([key]) => key.startsWith('src/'));
   lines.push(
     `server CPU ms per request by area (self time), largest difference first:`,
     `  ${'area'.padEnd(30)} ${'(b)'.padStart(8)} ${'(c)'.padStart(8)}`,
-    ...byGap.slice(0, top).map(([key, b, c]) => `  ${key.padEnd(30)} ${ms(b)} ${ms(c)}`),
+    ...shown.map(([key, b, c]) => row(key, b, c)),
+    row('all other areas', sum(byGap, 1) - sum(shown, 1), sum(byGap, 2) - sum(shown, 2)),
+    row('(our code: src/, all folders)', sum(ours, 1), sum(ours, 2)),
+    row('total', sum(byGap, 1), sum(byGap, 2)),
     `ReplyBot's hottest functions (self time, % of its busy samples):`,
     ...[...replybot.shares.functions.entries()]
       .sort((x, y) => y[1] - x[1])
