@@ -19,6 +19,8 @@ import { adminHeaders, startReplyBot } from './support/servers';
 const COUNT = Number(process.env.BENCH_SCHEDULES ?? 1000);
 /** The scheduler's default Twilio calls in flight per instance (SchedulerOptions.sendConcurrency). */
 const CONCURRENCY = 10;
+/** How long the database's CPU is measured while scheduler processes idle. */
+const IDLE_MS = 10_000;
 /** How far ahead the one-offs are due: time to store them all and start the processes first. */
 const LEAD_MS = Number(process.env.BENCH_SCHEDULE_LEAD_MS ?? 60_000);
 
@@ -115,6 +117,22 @@ async function baseline(fake: FakeTwilio, db: BenchDatabase, uri: string): Promi
   }
 }
 
+/** COUNT one-offs due at `sendAt`, created through the API of a process with the scheduler off. */
+async function createOneOffs(fake: FakeTwilio, uri: string, sendAt: Date): Promise<void> {
+  const api = await startInstance(fake, uri, false);
+  try {
+    await eachAtMost(CONCURRENCY, 201, (i) =>
+      fetch(`http://127.0.0.1:${api.port}/api/schedules`, {
+        method: 'POST',
+        headers: adminHeaders,
+        body: JSON.stringify({ to: [recipient(i)], body: `One-off ${i}`, sendAt }),
+      }),
+    );
+  } finally {
+    await api.stop();
+  }
+}
+
 /**
  * `instances` processes on one database. The one-offs are created first, through the API of a
  * process with the scheduler off (the scheduler processes' polls would slow that down), due
@@ -130,18 +148,7 @@ async function scheduled(
   try {
     fake.reset();
     const dueAt = new Date(Math.ceil((Date.now() + LEAD_MS) / 1000) * 1000);
-    const api = await startInstance(fake, uri, false);
-    try {
-      await eachAtMost(CONCURRENCY, 201, (i) =>
-        fetch(`http://127.0.0.1:${api.port}/api/schedules`, {
-          method: 'POST',
-          headers: adminHeaders,
-          body: JSON.stringify({ to: [recipient(i)], body: `One-off ${i}`, sendAt: dueAt }),
-        }),
-      );
-    } finally {
-      await api.stop();
-    }
+    await createOneOffs(fake, uri, dueAt);
     servers.push(
       ...(await Promise.all(
         Array.from({ length: instances }, () => startInstance(fake, uri, true)),
@@ -156,6 +163,29 @@ async function scheduled(
     // Anything sent twice arrives within moments of the rest.
     await new Promise((r) => setTimeout(r, 1000));
     return { ...arrivals(fake, dueAt.getTime()), ...(await cost.done()) };
+  } finally {
+    for (const s of servers) await s.stop();
+  }
+}
+
+/**
+ * What polling costs: the database's CPU share while `instances` processes wait, with COUNT
+ * one-offs pending an hour ahead (nothing due), over IDLE_MS after they have started.
+ */
+async function idleDatabaseCpu(
+  fake: FakeTwilio,
+  db: BenchDatabase,
+  uri: string,
+  instances: number,
+): Promise<number> {
+  const servers = await Promise.all(
+    Array.from({ length: instances }, () => startInstance(fake, uri, true)),
+  );
+  try {
+    await new Promise((r) => setTimeout(r, 3000));
+    const before = cpuSeconds(db.pid!);
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    return (cpuSeconds(db.pid!) - before) / (IDLE_MS / 1000);
   } finally {
     for (const s of servers) await s.stop();
   }
@@ -183,6 +213,15 @@ export async function runSchedulerBench(): Promise<void> {
       `1 process: ${(one.totalMs / 1000).toFixed(1)} s (target < 10 s: ${one.totalMs < 10_000 ? 'met' : 'NOT MET'}); ` +
         `3 / 1 processes: ${(three.totalMs / one.totalMs).toFixed(2)} (target <= 1: ${three.totalMs <= one.totalMs ? 'met' : 'NOT MET'})`,
     );
+    if (db.pid) {
+      const pending = db.uri(`bench_idle_${stamp}`);
+      await createOneOffs(fake, pending, new Date(Date.now() + 3_600_000));
+      const share = async (n: number) =>
+        `${((await idleDatabaseCpu(fake, db, pending, n)) * 100).toFixed(0)} % of a core with ${n}`;
+      console.log(
+        `idle, ${COUNT} one-offs due in an hour: database CPU ${await share(1)}, ${await share(3)} scheduler processes polling`,
+      );
+    }
   } finally {
     await fake.close();
     await db.stop();
