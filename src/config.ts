@@ -6,6 +6,7 @@ import bytes from 'bytes';
 import { parse as parseDotenv } from 'dotenv';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { PHONE_OR_SERVICE_PATTERN } from './twilioLimits';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -54,8 +55,6 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
-const E164 = /^\+[1-9]\d{6,14}$/;
-const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 
 /** Reads `.env` (when present) under the real environment: a variable set in the environment wins. */
 export function readEnvironment(
@@ -156,7 +155,8 @@ function isBodyLimit(text: string): boolean {
  */
 export function loadConfig(
   env: Record<string, string | undefined>,
-  random: () => string = () => randomBytes(12).toString('base64url'),
+  /** The development admin password; main.ts passes the one kept in DATA_DIR (adminPassword.ts). */
+  adminPassword: (dataDir: string) => string = () => randomBytes(12).toString('base64url'),
 ): Config {
   const problems: string[] = [];
   const nodeEnv = env.NODE_ENV?.trim() || 'development';
@@ -186,13 +186,10 @@ export function loadConfig(
       message: 'TWILIO_ACCOUNT_SID must be "AC" followed by 32 hex digits',
     }),
     TWILIO_AUTH_TOKEN: optionalString,
-    TWILIO_FROM: optionalString.refine(
-      (v) => v === null || E164.test(v) || MESSAGING_SERVICE_SID.test(v),
-      {
-        message:
-          'TWILIO_FROM must be an E.164 number (+14155550100) or a Messaging Service SID (MG…)',
-      },
-    ),
+    TWILIO_FROM: optionalString.refine((v) => v === null || PHONE_OR_SERVICE_PATTERN.test(v), {
+      message:
+        'TWILIO_FROM must be an E.164 number (+14155550100) or a Messaging Service SID (MG…)',
+    }),
     TWILIO_API_URL: optionalString.refine((v) => v === null || /^https?:\/\/[^\s]+$/.test(v), {
       message: 'TWILIO_API_URL must be an http(s) URL',
     }),
@@ -264,7 +261,7 @@ export function loadConfig(
   if (adminUsers.length === 0) {
     // Unreachable given the checks above; kept so production can never get a generated admin.
     if (production) throw new ConfigError(['ADMIN_USERS is required when NODE_ENV=production']);
-    generatedAdminPassword = random();
+    generatedAdminPassword = adminPassword(v.DATA_DIR);
     adminUsers.push({ name: 'admin', password: generatedAdminPassword });
   }
 

@@ -1,6 +1,5 @@
 // Sending one message: validate, render, store, call Twilio, record the outcome.
 import { createHash, randomUUID } from 'node:crypto';
-import { isValidPhoneNumber } from 'libphonenumber-js';
 import type { Types } from 'mongoose';
 import type { Clock } from '../clock';
 import { UNRESOLVED, type ConversationStore } from '../conversations/store';
@@ -13,16 +12,15 @@ import {
   OptedOutError,
   SendInProgressError,
   TemplateRenderFailedError,
+  UnknownTemplateError,
   ValidationError,
 } from '../errors';
 import { TemplateRenderError } from '../templates/errors';
+import { MAX_BODY_CHARS, isPhoneNumber } from '../twilioLimits';
 import { findAtTwilio } from './reconcile';
 import { countSegments, type SmsEncoding } from './segments';
 import { mayTryAgain, rejectionFor } from './twilioErrors';
 import type { SendResult, TwilioTransport } from './twilioTransport';
-
-export const MAX_BODY = 1600;
-export const MAX_MEDIA = 10;
 
 export interface SendInput {
   to: string;
@@ -100,13 +98,12 @@ export interface OutboundServiceOptions {
  */
 export type ReconcileOutcome = 'reconciled' | 'resent' | 'unknown';
 
-export function isE164(number: string): boolean {
-  return /^\+[1-9]\d{6,14}$/.test(number) && isValidPhoneNumber(number);
-}
+/** @deprecated src/http still imports this name; use isPhoneNumber from src/twilioLimits.ts. */
+export const isE164 = isPhoneNumber;
 
 /** The same code and field as the request schema's check, so every invalid `to` reads alike. */
 export function checkRecipient(to: string): void {
-  if (!isE164(to)) {
+  if (!isPhoneNumber(to)) {
     throw new ValidationError(`to: "${to}" is not a valid E.164 phone number`, [
       { field: 'to', message: 'must be a valid E.164 phone number such as +14155550123' },
     ]);
@@ -152,11 +149,7 @@ export class OutboundService {
     let body = input.body ?? '';
     if (input.template !== undefined) {
       if (!this.options.renderer.hasTemplate(input.template)) {
-        throw new ValidationError(
-          `template: no template named "${input.template}"`,
-          [{ field: 'template', message: 'unknown template' }],
-          'unknown_template',
-        );
+        throw new UnknownTemplateError(input.template);
       }
       const vars = { ...((contact?.vars as Record<string, unknown>) ?? {}), ...(input.vars ?? {}) };
       try {
@@ -176,10 +169,10 @@ export class OutboundService {
         { field: 'body', message: 'must not be empty' },
       ]);
     }
-    if (body.length > MAX_BODY) {
+    if (body.length > MAX_BODY_CHARS) {
       throw new ValidationError(
-        `body: ${body.length} characters; at most ${MAX_BODY}`,
-        [{ field: 'body', message: `at most ${MAX_BODY} characters` }],
+        `body: ${body.length} characters; at most ${MAX_BODY_CHARS}`,
+        [{ field: 'body', message: `at most ${MAX_BODY_CHARS} characters` }],
         'body_too_long',
       );
     }
@@ -226,7 +219,7 @@ export class OutboundService {
     if (!stored) {
       // Someone else stored the same key between our look-up and our insert.
       const winner = await this.options.store.findByKey(key);
-      if (!winner) throw new AppError('send_conflict', 'Concurrent send with the same key', 409);
+      if (!winner) throw new AppError('send_conflict');
       return this.repeat(winner, options);
     }
     return this.deliver(stored, segments, encoding);
@@ -328,7 +321,7 @@ export class OutboundService {
       );
     } catch (err) {
       const appError =
-        err instanceof AppError ? err : new AppError('twilio_failed', (err as Error).message, 502);
+        err instanceof AppError ? err : new AppError('twilio_failed', (err as Error).message);
       const optedOut = err instanceof OptedOutError;
       const code = optedOut
         ? 21610

@@ -1,6 +1,7 @@
 // Did a send whose attempt died reach Twilio? Twilio takes no idempotency key, so the only way to
 // know is to look: its message list for that recipient (and sender), newest first.
 import type { MessageDoc } from '../db/models/message';
+import { isMessagingServiceSid } from '../twilioLimits';
 import type { ListedMessage, TwilioTransport } from './twilioTransport';
 
 /** How far back of the attempt's start a message still counts: Twilio's clock, to the second. */
@@ -25,7 +26,7 @@ export async function findAtTwilio(
 ): Promise<ListedMessage | null> {
   const since = (message.attemptAt ?? message.createdAt).getTime() - CLOCK_SLACK_MS;
   const sender = message.number ?? undefined;
-  const viaService = sender !== undefined && /^MG[0-9a-fA-F]{32}$/.test(sender);
+  const viaService = sender !== undefined && isMessagingServiceSid(sender);
   const listed = await deps.transport.recentMessages({
     to: message.contact,
     from: sender,

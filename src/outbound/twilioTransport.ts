@@ -3,6 +3,7 @@
 // https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
+import { isMessagingServiceSid } from '../twilioLimits';
 import type { RetryPolicy } from './retryPolicy';
 import { TwilioHttpClient, type TransportLogger } from './twilioHttpClient';
 import { toAppError } from './twilioErrors';
@@ -69,9 +70,6 @@ const silent: TransportLogger = { warn: () => undefined, info: () => undefined }
  * Messaging Service SIDs go in `MessagingServiceSid`, never in `From`. Matched exactly (MG + 32
  * hex) so that an alphanumeric sender ID that happens to start with "MG" still goes in `From`.
  */
-function isMessagingServiceSid(sender: string): boolean {
-  return /^MG[0-9a-fA-F]{32}$/.test(sender);
-}
 
 function senderParams(sender: string | undefined): { from?: string; messagingServiceSid?: string } {
   if (!sender) return {};

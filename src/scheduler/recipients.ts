@@ -4,6 +4,7 @@
 // a batch at a time; the fan-out never holds more than one batch (plus its sends in flight).
 import type { Models } from '../db/models';
 import type { ScheduleDoc } from '../db/models/schedule';
+import { PHONE_OR_SERVICE_PATTERN } from '../twilioLimits';
 
 export interface Recipient {
   phone: string;
@@ -28,7 +29,7 @@ export async function* recipientBatches(
       for await (const thread of cursor) {
         batch.push({
           phone: thread.contact,
-          number: isPhoneNumber(thread.number) ? thread.number : null,
+          number: isSender(thread.number) ? thread.number : null,
         });
         if (batch.length >= batchSize) {
           yield batch;
@@ -47,6 +48,7 @@ export async function* recipientBatches(
   }
 }
 
-function isPhoneNumber(value: string | null | undefined): value is string {
-  return typeof value === 'string' && /^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/.test(value);
+/** A thread's `number` is a sender only when it is one (not the `"default"` of an unset TWILIO_FROM). */
+function isSender(value: string | null | undefined): value is string {
+  return typeof value === 'string' && PHONE_OR_SERVICE_PATTERN.test(value);
 }

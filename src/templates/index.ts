@@ -12,7 +12,7 @@ export {
 export { buildTemplateContext, type TemplateContext, type TemplateContextInput } from './context';
 export { TemplateRenderError } from './errors';
 export type { SourceProblem } from './compile';
-export { buildTwiml, splitMessage, MAX_MESSAGE_LENGTH, type TwimlReply } from './twiml';
+export { buildTwiml, splitMessage, type TwimlReply } from './twiml';
 export {
   createTemplateEnvironment,
   type TemplateEnvironment,

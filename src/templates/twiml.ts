@@ -1,11 +1,7 @@
 // Turns rendered replies into the TwiML document answering Twilio's incoming-message webhook.
 import twilio from 'twilio';
 
-/** Twilio's limit for one message body: https://www.twilio.com/docs/messaging/api/message-resource */
-export const MAX_MESSAGE_LENGTH = 1600;
-
-/** Twilio accepts at most 10 media URLs per message. */
-const MAX_MEDIA_PER_MESSAGE = 10;
+import { MAX_BODY_CHARS, MAX_MEDIA } from '../twilioLimits';
 
 export interface TwimlReply {
   body: string;
@@ -22,7 +18,7 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  * cluster alone is too long, so a surrogate pair is never split. Parts are trimmed, none is empty,
  * and a blank text gives no parts.
  */
-export function splitMessage(text: string, limit = MAX_MESSAGE_LENGTH): string[] {
+export function splitMessage(text: string, limit = MAX_BODY_CHARS): string[] {
   if (!Number.isInteger(limit) || limit < 2) {
     // Below 2 an emoji (a surrogate pair) could never fit.
     throw new RangeError(`splitMessage: limit must be an integer of at least 2, got ${limit}`);
@@ -84,7 +80,7 @@ export function buildTwiml(replies: readonly TwimlReply[]): string {
   const response = new twilio.twiml.MessagingResponse();
   for (const reply of replies) {
     const parts = splitMessage(reply.body.replace(XML_ILLEGAL, ''));
-    const mediaGroups = chunk(reply.media, MAX_MEDIA_PER_MESSAGE);
+    const mediaGroups = chunk(reply.media, MAX_MEDIA);
     const count = Math.max(parts.length, mediaGroups.length);
     for (let i = 0; i < count; i++) {
       const body = parts[i];

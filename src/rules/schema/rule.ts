@@ -5,6 +5,7 @@ import { isMap, isScalar } from 'yaml';
 import type { Node } from 'yaml';
 import type { CompiledRule, LoadOptions, ReplyAction, ScheduleAction } from '../types';
 import { parseDuration } from '../time';
+import { MAX_MEDIA } from '../../twilioLimits';
 import { CONDITION_KEYS, readConditions } from './conditions';
 import type { ConditionReader } from './conditions';
 import type { Field } from './reader';
@@ -19,8 +20,6 @@ const MISPLACED_CONDITIONS = Object.fromEntries(
   CONDITION_KEYS.map((key) => [key, `conditions go under "when:"`]),
 );
 
-// Twilio accepts at most 10 media URLs per message.
-const MAX_MEDIA = 10;
 // `set` keys become fields of the thread's stored vars: no dots or `$`, which MongoDB would read
 // as paths or operators.
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

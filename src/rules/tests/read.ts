@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq } from 'yaml';
 import type { Node } from 'yaml';
 import { SourceFile } from '../schema/reader';
 import { parseDuration } from '../time';
+import { E164_PATTERN } from '../../twilioLimits';
 import type { RuleFile } from '../types';
 import type {
   ConversationStep,
@@ -27,7 +28,6 @@ const REPLY_KEYS = ['rule', 'reply', 'reply_contains', 'reply_matches', 'no_repl
 /** Keys about what follow-ups sent: only a `wait` sends them. */
 const SENT_KEYS = ['sent', 'sent_contains'];
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 // ISO-8601 with a UTC offset or Z: a test must not depend on the machine's time zone.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -115,7 +115,7 @@ function readTest(
 function phone(src: SourceFile, node: Node | undefined, what: string): string | undefined {
   if (node === undefined) return undefined;
   const value = src.text(node, what);
-  if (value !== undefined && !E164.test(value)) {
+  if (value !== undefined && !E164_PATTERN.test(value)) {
     src.error(node, `${what} must be an E.164 number such as "+14155550123", got "${value}"`);
   }
   return value;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { buildTwiml, MAX_MESSAGE_LENGTH, splitMessage } from '../../../src/templates';
+import { buildTwiml, splitMessage } from '../../../src/templates';
+import { MAX_BODY_CHARS } from '../../../src/twilioLimits';
 
 const EMPTY_RESPONSE = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
@@ -55,7 +56,7 @@ describe('splitMessage', () => {
     const parts = splitMessage(text);
     expect(parts).toHaveLength(4);
     for (const part of parts) {
-      expect(part.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
+      expect(part.length).toBeLessThanOrEqual(MAX_BODY_CHARS);
       expect(part).toMatch(/^latte( latte)*$/);
     }
     expect(parts.join(' ')).toBe(text);
