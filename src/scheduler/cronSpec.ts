@@ -1,4 +1,5 @@
-// Cron expressions and time zones: validation with node-cron's own parser, and upcoming fire times.
+// Cron expressions and time zones: validation with node-cron's own parser (our wording of its
+// errors), and upcoming fire times from node-cron's public parse and match.
 //
 // node-cron syntax (https://nodecron.com/cron-syntax): 5 fields (minute hour day-of-month month
 // day-of-week) or 6 with seconds first. Times are wall-clock times in the schedule's IANA zone,
@@ -10,16 +11,66 @@ import { isValidTimezone } from '../config';
 
 export { isValidTimezone };
 
+/** The fields in node-cron's order (6-field form), with the ranges node-cron accepts. */
+const FIELDS = [
+  { name: 'second', min: 0, max: 59, names: null },
+  { name: 'minute', min: 0, max: 59, names: null },
+  { name: 'hour', min: 0, max: 23, names: null },
+  { name: 'day of month', min: 1, max: 31, names: 'or L for the last day' },
+  { name: 'month', min: 1, max: 12, names: 'or jan–dec' },
+  { name: 'weekday', min: 0, max: 7, names: 'or sun–sat (0 and 7 are Sunday)' },
+] as const;
+
+type Field = (typeof FIELDS)[number];
+
+/** Why one field's text is refused, in our words: the first number out of range or step of 0. */
+function fieldProblem(field: Field, text: string): string {
+  const range = `${field.min}–${field.max}`;
+  for (const item of text.split(',')) {
+    const [base, step, extra] = item.split('/');
+    if (step !== undefined && (extra !== undefined || !/^\d+$/.test(step)))
+      return `${field.name} step "${item}" must be a whole number after the /`;
+    if (step !== undefined && Number(step) === 0)
+      return `${field.name} step "${item}" must be 1 or more`;
+    for (const part of base.split('-')) {
+      if (!/^\d+$/.test(part)) continue;
+      const n = Number(part);
+      if (n < field.min || n > field.max) return `${field.name} ${n} is out of range ${range}`;
+    }
+  }
+  const allowed = field.names ? `${range} ${field.names}` : range;
+  return `${field.name} "${text}" is not a value, range (a-b), step (*/n) or list (a,b) of ${allowed}`;
+}
+
 /** Why `pattern` is not a usable 5- or 6-field cron expression, or null when it is. */
 export function cronProblem(pattern: string): string | null {
   const fields = pattern.trim().split(/\s+/);
+  const quoted = `cron "${fields.join(' ')}"`;
   // node-cron also takes nicknames (@daily); the API promises fields, so they are refused here.
   if (fields.length !== 5 && fields.length !== 6) {
-    return `expected 5 fields (minute hour day month weekday) or 6 (seconds first), got ${fields.length}`;
+    return `${quoted}: expected 5 fields (minute hour day month weekday) or 6 (seconds first), got ${fields.length}`;
   }
   const result = cron.validateDetailed(fields.join(' '));
   if (result.valid) return null;
-  return result.errors.map((e) => e.message).join('; ') || 'not a valid cron expression';
+  // node-cron names each refused field; the wording ("61 is a invalid expression") is ours to set.
+  const offset = fields.length === 5 ? 1 : 0;
+  const problems = fields.flatMap((text, i) => {
+    const field = FIELDS[i + offset];
+    const error = result.errors.find((e) => fieldKey(e.field) === field.name);
+    if (!error) return [];
+    // Both fields are in range, but no such day exists ("30 2": 30 February).
+    if (/impossible/.test(error.message))
+      return [`day of month ${text} never occurs in month ${fields[i + 1]}`];
+    return [fieldProblem(field, text)];
+  });
+  return `${quoted}: ${problems.length > 0 ? problems.join('; ') : 'not a valid cron expression'}`;
+}
+
+/** node-cron's field keys (dayOfMonth, dayOfWeek) in our names. */
+function fieldKey(key: string): string {
+  if (key === 'dayOfMonth') return 'day of month';
+  if (key === 'dayOfWeek') return 'weekday';
+  return key;
 }
 
 /** Collapses runs of whitespace, so equal expressions compare equal. */
@@ -27,15 +78,66 @@ export function normalizeCron(pattern: string): string {
   return pattern.trim().split(/\s+/).join(' ');
 }
 
-/** node-cron's matcher for one expression; ScheduledTask keeps it, but node-cron does not export it. */
-interface TimeMatcher {
-  getNextMatch(date: Date): Date;
+interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock time at `ms` in `timezone`. */
+function wallTimeAt(ms: number, timezone: string): WallTime {
+  let format = formatters.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timezone, format);
+  }
+  const parts = Object.fromEntries(
+    format.formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]),
+  );
+  return {
+    year: parts.year,
+    month: parts.month,
+    day: parts.day,
+    hour: parts.hour,
+    minute: parts.minute,
+    second: parts.second,
+  };
+}
+
+const asUtc = (t: WallTime) => Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+
+/**
+ * The instant a wall time happens in `timezone`: the earlier one when fall-back repeats it, null
+ * when spring-forward skips it.
+ */
+function instantOf(wall: WallTime, timezone: string): number | null {
+  const naive = asUtc(wall);
+  const DAY = 86_400_000;
+  // The zone's offset a day either side brackets any change near this wall time.
+  const candidates = [naive - DAY, naive + DAY]
+    .map((probe) => naive - (asUtc(wallTimeAt(probe, timezone)) - probe))
+    .sort((a, b) => a - b);
+  return candidates.find((ms) => asUtc(wallTimeAt(ms, timezone)) === naive) ?? null;
 }
 
 /**
- * The next `count` fire times after `after`, as node-cron computes them (the same matcher that
- * fires the tasks, DST included). The time is passed in: node-cron's own getNextRuns reads the
- * system clock, so we walk its matcher from our clock instead.
+ * The next `count` fire times after `after`. The time is passed in (node-cron's getNextRuns reads
+ * the system clock); the walk uses node-cron's public parse for the candidate times of a day and
+ * its public match for the day fields (L, weekday names), so no private part of node-cron is read.
  */
 export function upcomingRuns(
   pattern: string,
@@ -43,18 +145,44 @@ export function upcomingRuns(
   count: number,
   after: Date,
 ): Date[] {
+  const fields = cron.parse(pattern);
   const task = cron.createTask(pattern, () => undefined, { timezone });
   try {
-    const matcher = (task as unknown as { timeMatcher?: TimeMatcher }).timeMatcher;
-    // Pinned by test/unit/scheduler/cronSpec.test.ts: an upgrade that moves the field fails there.
-    if (typeof matcher?.getNextMatch !== 'function')
-      throw new Error('node-cron no longer exposes ScheduledTask.timeMatcher');
+    const asc = (values: number[]) => [...values].sort((a, b) => a - b);
+    const [hours, minutes, seconds] = [fields.hour, fields.minute, fields.second].map(asc);
     const runs: Date[] = [];
-    let from = after;
-    for (let i = 0; i < count; i++) {
-      from = matcher.getNextMatch(from);
-      runs.push(from);
+    let from = after.getTime();
+    const start = wallTimeAt(from, timezone);
+    let day = Date.UTC(start.year, start.month - 1, start.day);
+    // node-cron gives up after 100 years of days too.
+    for (let i = 0; runs.length < count && i < 366 * 100; i++, day += 86_400_000) {
+      const date = new Date(day);
+      const ymd = {
+        year: date.getUTCFullYear(),
+        month: date.getUTCMonth() + 1,
+        day: date.getUTCDate(),
+      };
+      if (!fields.month.includes(ymd.month)) continue;
+      let dayChecked = false;
+      day: for (const hour of hours)
+        for (const minute of minutes)
+          for (const second of seconds) {
+            const at = instantOf({ ...ymd, hour, minute, second }, timezone);
+            if (at === null) continue;
+            // The time fields come from the parse; whether the day matches is the same answer
+            // for every time of the day, so the first time that exists settles it.
+            if (!dayChecked) {
+              if (!task.match(new Date(at))) break day;
+              dayChecked = true;
+            }
+            if (at <= from) continue;
+            runs.push(new Date(at));
+            from = at;
+            if (runs.length === count) break day;
+          }
     }
+    if (runs.length < count)
+      throw new Error(`cron "${pattern}" has no ${count} fire times within 100 years`);
     return runs;
   } finally {
     void task.destroy();

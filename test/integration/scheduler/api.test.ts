@@ -101,6 +101,18 @@ describe('schedule API', () => {
     expect(res.body.error.details[0].field).toBe(field);
   });
 
+  it('a bad cron is a 400 whose message names the field, the value and its range', async () => {
+    const res = await api
+      .post('/api/schedules', { to: '+14155550101', body: 'Hi', cron: '61 * * * *' })
+      .expect(400);
+    expect(res.body.error.details).toEqual([
+      expect.objectContaining({
+        field: 'cron',
+        message: 'cron "61 * * * *": minute 61 is out of range 0–59',
+      }),
+    ]);
+  });
+
   it('401 without credentials, 415 for a non-JSON body', async () => {
     await request(server.url).post('/api/schedules').send({}).expect(401);
     await request(server.url)

@@ -1,4 +1,5 @@
 // Cron expressions: which are accepted, and when they fire across daylight-saving changes.
+import cron from 'node-cron';
 import { cronProblem, normalizeCron, upcomingRuns } from '../../../src/scheduler/cronSpec';
 import { fireTimeOfKey } from '../../../src/scheduler/coordinator';
 
@@ -12,16 +13,44 @@ describe('cronProblem', () => {
     expect(cronProblem(pattern)).toBe(problem);
   });
 
+  // Our words, not node-cron's ("61 is a invalid expression"): the field, the value, the range.
   it.each([
-    ['* * * *', /expected 5 fields .* got 4/],
-    ['* * * * * * *', /got 7/],
-    ['@daily', /got 1/],
-    ['61 * * * *', /61 is a invalid expression for minute/],
-    ['0 25 * * *', /for hour/],
-    ['0 9 32 * *', /day of month/],
-    ['*/0 * * * *', /minute/],
-  ])('refuses %s, naming the field', (pattern, message) => {
-    expect(cronProblem(pattern)).toMatch(message);
+    [
+      '* * * *',
+      'cron "* * * *": expected 5 fields (minute hour day month weekday) or 6 (seconds first), got 4',
+    ],
+    [
+      '* * * * * * *',
+      'cron "* * * * * * *": expected 5 fields (minute hour day month weekday) or 6 (seconds first), got 7',
+    ],
+    [
+      '@daily',
+      'cron "@daily": expected 5 fields (minute hour day month weekday) or 6 (seconds first), got 1',
+    ],
+    ['61 * * * *', 'cron "61 * * * *": minute 61 is out of range 0–59'],
+    ['60 0 9 * * *', 'cron "60 0 9 * * *": second 60 is out of range 0–59'],
+    ['0 25 * * *', 'cron "0 25 * * *": hour 25 is out of range 0–23'],
+    ['0 9 32 * *', 'cron "0 9 32 * *": day of month 32 is out of range 1–31'],
+    ['0 9 1,40 * *', 'cron "0 9 1,40 * *": day of month 40 is out of range 1–31'],
+    ['0 9 * 13 *', 'cron "0 9 * 13 *": month 13 is out of range 1–12'],
+    ['0 9 30 2 *', 'cron "0 9 30 2 *": day of month 30 never occurs in month 2'],
+    ['0 9 * * 8', 'cron "0 9 * * 8": weekday 8 is out of range 0–7'],
+    ['0 9-30 * * *', 'cron "0 9-30 * * *": hour 30 is out of range 0–23'],
+    ['*/0 * * * *', 'cron "*/0 * * * *": minute step "*/0" must be 1 or more'],
+    [
+      '0 9 * * foo',
+      'cron "0 9 * * foo": weekday "foo" is not a value, range (a-b), step (*/n) or list (a,b) of 0–7 or sun–sat (0 and 7 are Sunday)',
+    ],
+    [
+      'a 9 * * *',
+      'cron "a 9 * * *": minute "a" is not a value, range (a-b), step (*/n) or list (a,b) of 0–59',
+    ],
+    [
+      '99 99 * * *',
+      'cron "99 99 * * *": minute 99 is out of range 0–59; hour 99 is out of range 0–23',
+    ],
+  ])('refuses %s, naming the field and its range', (pattern, problem) => {
+    expect(cronProblem(pattern)).toBe(problem);
   });
 
   it('normalizes whitespace', () => {
@@ -29,9 +58,9 @@ describe('cronProblem', () => {
   });
 });
 
-describe('upcomingRuns across daylight-saving changes', () => {
-  const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
+const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 
+describe('upcomingRuns across daylight-saving changes', () => {
   it('a daily 09:00 America/New_York fires at 09:00 local on both sides of spring-forward', () => {
     // DST starts Sunday 2024-03-10 at 02:00 EST (UTC-5) → 03:00 EDT (UTC-4).
     expect(
@@ -93,6 +122,32 @@ describe('upcomingRuns reads the time it is given, not the system clock', () => 
       '2001-02-01T12:00:00.000Z',
       '2001-03-01T12:00:00.000Z',
     ]);
+  });
+});
+
+describe('upcomingRuns agrees with node-cron', () => {
+  // node-cron's public getNextRuns counts from the system clock; ours from the time it is given.
+  // Same answers from the same instant (read again if a second boundary passed in between).
+  it.each([
+    ['0 9 * * mon-fri', 'America/New_York'],
+    ['*/7 3-5 * * *', 'Europe/Berlin'],
+    ['0 0 L * *', 'Asia/Kolkata'],
+    ['15 10 29 2 *', 'UTC'],
+    ['30 2 * * sun', 'Australia/Lord_Howe'],
+    ['*/13 * * * * *', 'Pacific/Chatham'],
+  ])('%s in %s', (pattern, timezone) => {
+    const task = cron.createTask(pattern, () => undefined, { timezone });
+    try {
+      for (;;) {
+        const now = new Date();
+        const theirs = task.getNextRuns(5);
+        if (Math.floor(Date.now() / 1000) !== Math.floor(now.getTime() / 1000)) continue;
+        expect(iso(upcomingRuns(pattern, timezone, 5, now))).toEqual(iso(theirs));
+        return;
+      }
+    } finally {
+      void task.destroy();
+    }
   });
 });
 
