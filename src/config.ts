@@ -6,6 +6,8 @@ import bytes from 'bytes';
 import { parse as parseDotenv } from 'dotenv';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { parseDuration } from './duration';
+import { isValidTimeZone } from './timeZone';
 import { PHONE_OR_SERVICE_PATTERN } from './twilioLimits';
 
 export type LogFormat = 'json' | 'pretty';
@@ -85,22 +87,27 @@ export const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? null : v.trim()));
 
-/** Durations such as `90s`, `15m`, `1h`, `2d`, or plain milliseconds. */
-export function parseDuration(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) return null;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1;
-  return Math.round(Number(m[1]) * unit);
-}
+// scheduler/cronSpec.ts still imports the check under this name from here.
+export { isValidTimeZone as isValidTimezone } from './timeZone';
 
-export function isValidTimezone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** A duration setting (src/duration.ts grammar): its default when unset, its problem when not one. */
+const durationSetting = (name: string, fallback: number, minMs = 0) =>
+  optionalString.transform((value, ctx) => {
+    if (value === null) return fallback;
+    const ms = parseDuration(value);
+    if (typeof ms === 'string') {
+      ctx.addIssue({ code: 'custom', message: `${name}: ${ms}` });
+      return z.NEVER;
+    }
+    if (ms < minMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be at least ${minMs / 1000}s, got "${value}"`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 const ADMIN_USERS_FORMAT = 'ADMIN_USERS must be name:password pairs separated by commas';
 
@@ -199,7 +206,7 @@ export function loadConfig(
     WATCH_RULES: booleanString('WATCH_RULES', true),
     TIMEZONE: optionalString
       .transform((v) => v ?? 'UTC')
-      .refine(isValidTimezone, {
+      .refine(isValidTimeZone, {
         message: 'TIMEZONE must be an IANA time zone such as Europe/Berlin',
       }),
     LOG_LEVEL: optionalString
@@ -215,14 +222,8 @@ export function loadConfig(
     SCHEDULER: optionalString
       .transform((v) => (v ?? 'on').toLowerCase())
       .refine((v) => v === 'on' || v === 'off', { message: 'SCHEDULER must be on or off' }),
-    MISSED_GRACE: optionalString
-      .transform((v) => (v === null ? 3_600_000 : parseDuration(v)))
-      .refine((v) => v !== null, { message: 'MISSED_GRACE must be a duration such as 30m or 1h' }),
-    SEND_LEASE: optionalString
-      .transform((v) => (v === null ? 30_000 : parseDuration(v)))
-      .refine((v) => v !== null && v >= 1000, {
-        message: 'SEND_LEASE must be a duration of at least 1s, such as 30s',
-      }),
+    MISSED_GRACE: durationSetting('MISSED_GRACE', 3_600_000),
+    SEND_LEASE: durationSetting('SEND_LEASE', 30_000, 1000),
     BODY_LIMIT: optionalString
       .transform((v) => v ?? '100kb')
       .refine(isBodyLimit, {
@@ -288,8 +289,8 @@ export function loadConfig(
     logLevel: v.LOG_LEVEL,
     logFormat: v.LOG_FORMAT as LogFormat,
     scheduler: v.SCHEDULER === 'on',
-    missedGraceMs: v.MISSED_GRACE as number,
-    sendLeaseMs: v.SEND_LEASE as number,
+    missedGraceMs: v.MISSED_GRACE,
+    sendLeaseMs: v.SEND_LEASE,
     trustProxy,
     bodyLimit: v.BODY_LIMIT,
     authMaxFailures: v.AUTH_MAX_FAILURES,

@@ -1,12 +1,14 @@
 // Composition root: configuration → logger → server; signals → graceful shutdown.
+import { adminPasswordFile, keptAdminPassword } from './adminPassword';
 import { ConfigError, loadConfig, readEnvironment } from './config';
 import { createLogger } from './logger';
 import { startServer, type ServerHandle } from './server';
+import { startupWarnings } from './startupWarnings';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(readEnvironment());
+    config = loadConfig(readEnvironment(), keptAdminPassword);
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const problem of err.problems) process.stderr.write(`config: ${problem}\n`);
@@ -20,11 +22,13 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets });
 
   if (config.generatedAdminPassword) {
-    // Printed once, straight to the terminal: the logger would (rightly) redact it.
+    // Printed at each start, straight to the terminal: the logger would (rightly) redact it.
     process.stdout.write(
-      `No ADMIN_USERS set: created admin user "admin" with password ${config.generatedAdminPassword} (this run only)\n`,
+      `No ADMIN_USERS set: log in as "admin" with password ${config.generatedAdminPassword} ` +
+        `(kept in ${adminPasswordFile(config.dataDir)}; delete that file for a new one)\n`,
     );
   }
+  for (const { message, hint } of startupWarnings(config)) logger.warn(message, { hint });
 
   let handle: ServerHandle | null = null;
   let stopping = false;

@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import request from 'supertest';
+import { tempDataDir } from '../support/config';
 import { freshDatabaseUri } from '../support/db';
 import {
   acceptsConnections,
@@ -111,21 +113,40 @@ describe('the server process', () => {
     ]);
   });
 
-  it('prints the generated admin password once and never logs it', async () => {
-    const proc = spawnServer({
-      PORT: '0',
-      MONGODB_URI: freshDatabaseUri('proc'),
-      SCHEDULER: 'off',
-      WATCH_RULES: 'false',
-    });
-    await proc.listening;
-    process.kill(serverPid(proc), 'SIGTERM');
-    await proc.exited;
-    const m = /with password (\S+)/.exec(proc.output());
+  it('keeps the generated admin password in DATA_DIR (mode 600), prints it with its place at each start, never logs it, and warns that webhooks will be refused', async () => {
+    const dataDir = tempDataDir('proc-admin');
+    const start = async () => {
+      const proc = spawnServer({
+        PORT: '0',
+        MONGODB_URI: freshDatabaseUri('proc'),
+        DATA_DIR: dataDir,
+        SCHEDULER: 'off',
+        WATCH_RULES: 'false',
+      });
+      await proc.listening;
+      process.kill(serverPid(proc), 'SIGTERM');
+      await proc.exited;
+      return proc.output();
+    };
+    const file = path.join(dataDir, 'admin-password');
+
+    const first = await start();
+    const m = /log in as "admin" with password (\S+) \(kept in (\S+);/.exec(first);
     expect(m).not.toBeNull();
-    const password = m![1];
-    expect(proc.output().split(password)).toHaveLength(2); // exactly one occurrence
-  });
+    const [, password, keptIn] = m!;
+    expect(keptIn).toBe(file);
+    expect(readFileSync(file, 'utf8').trim()).toBe(password);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(first.split(password)).toHaveLength(2); // printed once, in no log line
+    // No TWILIO_AUTH_TOKEN: the log says why webhooks will get 403 and how to try them locally.
+    const warning = first
+      .split('\n')
+      .find((line) => line.includes('"message":"webhooks will be refused with 403'));
+    expect(warning).toContain('TWILIO_VALIDATE_SIGNATURE=false (for local testing only)');
+
+    const second = await start();
+    expect(second).toContain(`log in as "admin" with password ${password} (kept in ${file};`);
+  }, 40_000);
 
   it('on SIGTERM finishes a request in flight, then exits 0 within 10 s', async () => {
     const proc = spawnServer({
