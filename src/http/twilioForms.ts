@@ -54,8 +54,32 @@ export function parseInboundForm(form: Form): InboundForm {
     if (url) media.push({ url, contentType: field(form, `MediaContentType${i}`) ?? null });
   }
   // Twilio may deliver a long concatenated SMS with odd line breaks or a missing Body: be lenient.
-  const body = (field(form, 'Body') ?? '').replace(/\r\n?/g, '\n');
+  const body = decodePossibleBase64Body((field(form, 'Body') ?? '').replace(/\r\n?/g, '\n'));
   return { messageSid: MessageSid, from: From, to: To, body, media };
+}
+
+/**
+ * Twilio has been seen delivering a long concatenated SMS as an MMS whose Body is the text in
+ * base64 (nyaruka/rapidpro#1187, "Deal with Twilio arbitrarily sending messages as base64"; courier
+ * keeps the same decoding). Undocumented, so decoded only when nothing else is plausible: 60 or
+ * more characters of strict base64 (line breaks aside) that decode to valid UTF-8 text without
+ * control characters. A human text of that length has spaces or punctuation and is left alone.
+ */
+export function decodePossibleBase64Body(body: string): string {
+  const packed = body.replace(/[\r\n]/g, '').trim();
+  if (packed.length < 60 || packed.length % 4 !== 0) return body;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(packed)) return body;
+  const bytes = Buffer.from(packed, 'base64');
+  if (bytes.toString('base64') !== packed) return body;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return body;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return body;
+  return text.replace(/\r\n?/g, '\n');
 }
 
 export function parseStatusForm(form: Form): StatusForm {
