@@ -3,7 +3,7 @@
 import { ConversationHistory } from '../analytics/history';
 import { bindModels } from '../db/models';
 import { replayThread, summariseByRule, type ReplayedMessage } from '../content/replay';
-import { parseDuration } from '../rules/time';
+import { parseDuration } from '../duration';
 import { UsageError } from './args';
 import { openDatabaseForReading, type OpenedDatabase } from './database';
 import { loadWorkspace, plural, type Io } from './workspace';

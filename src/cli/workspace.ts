@@ -1,6 +1,7 @@
 // What every `replybot` command shares: its I/O, where the editors' files are, and loading them.
 import path from 'node:path';
-import { isValidTimezone, optionalString } from '../config';
+import { optionalString } from '../config';
+import { isValidTimeZone } from '../timeZone';
 import {
   buildBotContent,
   readBotFiles,
@@ -34,7 +35,7 @@ function setting(option: string | undefined, variable: string | undefined, fallb
 
 export function settings(options: Map<string, string>, env: Io['env']): Settings {
   const timezone = setting(options.get('timezone'), env.TIMEZONE, 'UTC');
-  if (!isValidTimezone(timezone)) throw new UsageError(`"${timezone}" is not an IANA time zone`);
+  if (!isValidTimeZone(timezone)) throw new UsageError(`"${timezone}" is not an IANA time zone`);
   return {
     rulesDir: path.resolve(setting(options.get('rules'), env.RULES_DIR, './rules')),
     templatesDir: path.resolve(setting(options.get('templates'), env.TEMPLATES_DIR, './templates')),

@@ -2,7 +2,7 @@
 // /api/rules/unmatched and for documenting them.
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { parseDuration } from '../rules/time';
+import { parseDuration } from '../duration';
 import type { OpenApiAdd, OpenApiHelpers } from './openapi';
 
 extendZodWithOpenApi(z);

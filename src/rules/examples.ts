@@ -5,7 +5,8 @@ import { allHold } from './conditions';
 import type { Condition, LocalTimeFn, MatchContext } from './conditions';
 import { decideWith } from './decide';
 import { normalizeBody } from './normalize';
-import { isValidTimeZone, localTimeAt } from './time';
+import { isValidTimeZone } from '../timeZone';
+import { localTimeAt } from './time';
 import type {
   CompiledRule,
   DecisionKind,

@@ -1,5 +1,5 @@
-// Time in rules: local weekday and clock time in an IANA zone, and the parsers for `days`,
-// `between` and schedule durations. Parsers return a value or a message for the load error.
+// Time in rules: local weekday and clock time in an IANA zone, and the parsers for `days`
+// and `between`. Parsers return a value or a message for the load error.
 
 import type { LocalTimeFn } from './conditions';
 
@@ -18,16 +18,6 @@ function formatterFor(timezone: string): Intl.DateTimeFormat {
     formatters.set(timezone, f);
   }
   return f;
-}
-
-/** Intl throws a RangeError for zones it does not know; that is the check used at load. */
-export function isValidTimeZone(timezone: string): boolean {
-  try {
-    formatterFor(timezone);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const WEEKDAY_INDEX: Record<string, number> = {
@@ -100,18 +90,4 @@ export function parseBetween(value: string): { start: number; end: number } | st
     return `between "${value}" covers no time or the whole day; leave between out for all day`;
   }
   return { start, end };
-}
-
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "45s", "30m", "2h", "1d" or combinations like "1h30m" → milliseconds. */
-export function parseDuration(value: string): number | string {
-  const text = value.trim().toLowerCase();
-  const bad = `duration must look like 45s, 30m, 2h, 1d or 1h30m, got "${value}"`;
-  if (!/^(\d+\s*[smhd]\s*)+$/.test(text)) return bad;
-  let ms = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)\s*([smhd])/g))
-    ms += Number(amount) * UNIT_MS[unit];
-  if (ms <= 0) return `duration must be longer than zero, got "${value}"`;
-  return ms;
 }

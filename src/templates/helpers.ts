@@ -1,5 +1,6 @@
 // The Handlebars helpers editors may use in reply templates: upper, lower, default, eq, date, plural, json.
 import type { HelperDelegate, HelperOptions } from 'handlebars';
+import { isValidTimeZone } from '../timeZone';
 
 export interface HelperSettings {
   /** IANA zone for `date` when the template names none (the TIMEZONE setting). */
@@ -71,22 +72,19 @@ export class DateFormatter {
   formatterFor(timeZone: string): Intl.DateTimeFormat {
     let formatter = this.byZone.get(timeZone);
     if (!formatter) {
-      try {
-        formatter = new Intl.DateTimeFormat('en-US', {
-          timeZone,
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          weekday: 'short',
-          hour: 'numeric',
-          minute: 'numeric',
-          second: 'numeric',
-          // h23, not hour12: false, which prints midnight as "24" on some ICU versions.
-          hourCycle: 'h23',
-        });
-      } catch {
-        throw new RangeError(`unknown time zone "${timeZone}"`);
-      }
+      if (!isValidTimeZone(timeZone)) throw new RangeError(`unknown time zone "${timeZone}"`);
+      formatter = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        weekday: 'short',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+        // h23, not hour12: false, which prints midnight as "24" on some ICU versions.
+        hourCycle: 'h23',
+      });
       if (this.byZone.size >= 100) this.byZone.clear();
       this.byZone.set(timeZone, formatter);
     }

@@ -4,7 +4,8 @@ import { isMap, isSeq } from 'yaml';
 import type { Node } from 'yaml';
 import type { Condition, ConditionKind, PhonePattern, TimeWindow } from '../conditions';
 import { normalizePrefix, normalizeText, wordsOf } from '../normalize';
-import { isValidTimeZone, parseBetween, parseDayItem } from '../time';
+import { isValidTimeZone } from '../../timeZone';
+import { parseBetween, parseDayItem } from '../time';
 import type { Field, SourceFile } from './reader';
 
 export const CONDITION_KEYS = [

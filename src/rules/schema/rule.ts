@@ -4,7 +4,7 @@ import Handlebars from 'handlebars';
 import { isMap, isScalar } from 'yaml';
 import type { Node } from 'yaml';
 import type { CompiledRule, LoadOptions, ReplyAction, ScheduleAction } from '../types';
-import { parseDuration } from '../time';
+import { parseDuration } from '../../duration';
 import { MAX_MEDIA } from '../../twilioLimits';
 import { CONDITION_KEYS, readConditions } from './conditions';
 import type { ConditionReader } from './conditions';

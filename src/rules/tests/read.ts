@@ -4,7 +4,7 @@
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Node } from 'yaml';
 import { SourceFile } from '../schema/reader';
-import { parseDuration } from '../time';
+import { parseDuration } from '../../duration';
 import { E164_PATTERN } from '../../twilioLimits';
 import type { RuleFile } from '../types';
 import type {
