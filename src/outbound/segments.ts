@@ -77,3 +77,8 @@ export function countSegments(body: string): SegmentCount {
   }
   return { encoding, segments, characters: chars.length, units };
 }
+
+/** The characters that force UCS-2, each once, in order: what to replace to get back to GSM-7. */
+export function nonGsmCharacters(body: string): string[] {
+  return [...new Set(Array.from(body).filter((char) => gsmCost(char) === null))];
+}

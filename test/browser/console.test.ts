@@ -386,6 +386,7 @@ describe('the web console', () => {
       '[]{}|^~\\\f',
       'line\nbreak\r\n',
     ];
+    // The module the console imports is src/outbound/segments.ts itself, served for the browser.
     // As a string: TypeScript would turn a dynamic import() in a function into require().
     const inBrowser = await page.evaluate(
       `import('/console/assets/js/segments.js').then((m) => ${JSON.stringify(bodies)}.map((b) => m.countSegments(b)))`,

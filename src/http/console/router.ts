@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { packageRoot } from '../../db/ferretdbBuild';
+import { packageRoot } from '../../packageRoot';
+import { sharedBrowserModules } from './browserModules';
 import type { LiveEvents } from './liveEvents';
 
 export interface ConsoleOptions {
@@ -60,6 +61,7 @@ export function consoleRoutes(options: ConsoleOptions): Router {
   });
 
   // Small files, changed with the server: revalidated on every load (ETag), never stale.
+  router.use('/console/assets/js', sharedBrowserModules());
   router.use(
     '/console/assets',
     express.static(path.join(publicDir, 'assets'), {

@@ -1,4 +1,4 @@
-import { countSegments } from '../../../src/outbound/segments';
+import { countSegments, nonGsmCharacters } from '../../../src/outbound/segments';
 
 const a = (n: number) => 'a'.repeat(n);
 const EMOJI = '😀'; // U+1F600: one code point, a surrogate pair (2 UTF-16 units)
@@ -62,5 +62,15 @@ describe('countSegments', () => {
 
   it.each(['`', 'á', 'í', 'ó', 'ú', 'ç', '“', '…', '\t'])('%j is outside GSM-7', (char) => {
     expect(countSegments(`hi ${char}`).encoding).toBe('UCS-2');
+  });
+});
+
+describe('nonGsmCharacters', () => {
+  it.each([
+    ['plain GSM-7, extension characters included', 'Hi [€5] {ok}', []],
+    ['each character once, in order of appearance', 'café “ça” ☕ é', ['“', 'ç', '”', '☕']],
+    ['an emoji whole, not its surrogate halves', 'a😀b😀', ['😀']],
+  ])('%s', (_name, body, expected) => {
+    expect(nonGsmCharacters(body)).toEqual(expected);
   });
 });

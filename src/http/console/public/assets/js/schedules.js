@@ -2,7 +2,7 @@
 // All through /api/schedules; the API's validation errors are shown beside the fields they name.
 import { ApiError, api, get } from './api.js';
 import { badge, formatDateTime, h, replace, timeEl, toast } from './dom.js';
-import { describeSegments } from './segments.js';
+import { describeSegments } from './segmentMeter.js';
 
 const STATUS_TONES = {
   active: 'ok',

@@ -2,7 +2,7 @@
 // stored, nothing sent). The conversation's state lives here, in the page, and goes with each message.
 import { ApiError, api } from './api.js';
 import { badge, formatDateTime, h, replace, srOnly, tagList, varsTable } from './dom.js';
-import { describeSegments } from './segments.js';
+import { describeSegments } from './segmentMeter.js';
 
 const STORAGE_KEY = 'replybot.console.simulator';
 const DEFAULT_FROM = '+15555550100';

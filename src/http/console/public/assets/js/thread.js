@@ -13,7 +13,7 @@ import {
   toast,
   varsTable,
 } from './dom.js';
-import { describeSegments } from './segments.js';
+import { describeSegments } from './segmentMeter.js';
 
 const PAGE = 20;
 const SENDER = /^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/;
