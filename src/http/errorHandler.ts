@@ -1,8 +1,15 @@
 // The one place that turns errors into HTTP responses: `{error: {code, message, details?}}`.
 import { STATUS_CODES } from 'node:http';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/connection';
-import { AppError, SendInProgressError } from '../errors';
+import {
+  AppError,
+  NotFoundError,
+  SendInProgressError,
+  ServiceUnavailableError,
+  TooManyFailedLoginsError,
+  type ErrorCode,
+} from '../errors';
 import type { Logger } from '../logger';
 
 export interface ErrorBody {
@@ -13,38 +20,18 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-/** Errors raised by body-parser, by their `type`. */
-const PARSER_ERRORS: Record<string, { status: number; code: string; message: string }> = {
-  'entity.parse.failed': {
-    status: 400,
-    code: 'malformed_json',
-    message: 'The request body is not valid JSON',
-  },
-  'entity.too.large': {
-    status: 413,
-    code: 'payload_too_large',
-    message: 'The request body is too large',
-  },
-  'encoding.unsupported': {
-    status: 415,
-    code: 'unsupported_encoding',
-    message: 'Unsupported content encoding',
-  },
-  'charset.unsupported': {
-    status: 415,
-    code: 'unsupported_charset',
-    message: 'Unsupported charset',
-  },
-  'parameters.too.many': {
-    status: 413,
-    code: 'too_many_parameters',
-    message: 'Too many form parameters',
-  },
-  'request.aborted': { status: 400, code: 'request_aborted', message: 'The request was aborted' },
+/** Errors raised by body-parser, by their `type`: the code of the catalogue each one answers. */
+const PARSER_ERRORS: Record<string, ErrorCode> = {
+  'entity.parse.failed': 'malformed_json',
+  'entity.too.large': 'payload_too_large',
+  'encoding.unsupported': 'unsupported_encoding',
+  'charset.unsupported': 'unsupported_charset',
+  'parameters.too.many': 'too_many_parameters',
+  'request.aborted': 'request_aborted',
 };
 
 /** Codes for other 4xx errors that carry their status (express's router, http-errors). */
-const CLIENT_ERROR_CODES: Record<number, string> = {
+const CLIENT_ERROR_CODES: Record<number, ErrorCode> = {
   400: 'bad_request',
   401: 'unauthorized',
   403: 'forbidden',
@@ -74,9 +61,19 @@ function clientErrorMessage(err: unknown, status: number): string {
   return STATUS_CODES[status] ?? 'Bad request';
 }
 
-export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json(errorBody('not_found', `No route for ${req.method} ${req.path}`));
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError(`No route for ${req.method} ${req.path}`));
 };
+
+/** An error of the catalogue as its response; a wait the client should honour goes in Retry-After. */
+function send(res: Response, err: AppError): void {
+  const retryAfter =
+    err instanceof SendInProgressError || err instanceof TooManyFailedLoginsError
+      ? err.retryAfterSeconds
+      : undefined;
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+  res.status(err.status).json(errorBody(err.code, err.message, err.details));
+}
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -90,9 +87,7 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
           error: err.message,
           path: req.originalUrl.split('?')[0],
         });
-      if (err instanceof SendInProgressError)
-        res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      res.status(err.status).json(errorBody(err.code, err.message, err.details));
+      send(res, err);
       return;
     }
     if (isDatabaseUnavailable(err)) {
@@ -100,26 +95,18 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
         path: req.originalUrl.split('?')[0],
         error: (err as Error).message,
       });
-      res
-        .status(503)
-        .json(errorBody('database_unavailable', 'The database is unreachable; try again shortly'));
+      send(res, new ServiceUnavailableError(undefined, 'database_unavailable'));
       return;
     }
     const parserError = typeof err?.type === 'string' ? PARSER_ERRORS[err.type] : undefined;
     if (parserError) {
-      res.status(parserError.status).json(errorBody(parserError.code, parserError.message));
+      send(res, new AppError(parserError));
       return;
     }
     const clientStatus = clientErrorStatus(err);
     if (clientStatus !== null) {
-      res
-        .status(clientStatus)
-        .json(
-          errorBody(
-            CLIENT_ERROR_CODES[clientStatus] ?? 'client_error',
-            clientErrorMessage(err, clientStatus),
-          ),
-        );
+      const code = CLIENT_ERROR_CODES[clientStatus] ?? 'client_error';
+      res.status(clientStatus).json(errorBody(code, clientErrorMessage(err, clientStatus)));
       return;
     }
     log.error('unhandled error', {
@@ -127,6 +114,6 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       stack: err?.stack,
       path: req.originalUrl.split('?')[0],
     });
-    res.status(500).json(errorBody('internal_error', 'Something went wrong on our side'));
+    send(res, new AppError('internal_error'));
   };
 }

@@ -5,7 +5,7 @@ import type { Page } from '../conversations/threads';
 import type { Models } from '../db/models';
 import type { ScheduleDoc, ScheduleStatus } from '../db/models/schedule';
 import type { ScheduleRunDoc, ScheduleRunModel } from '../db/models/scheduleRun';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, UnknownTemplateError, ValidationError } from '../errors';
 import { normalizeCron, upcomingRuns } from './cronSpec';
 import { toRunView, toScheduleView, type ScheduleDetail, type ScheduleView } from './views';
 
@@ -213,11 +213,7 @@ export class ScheduleService {
     o: { sendAtChanged: boolean },
   ): void {
     if (s.template && !this.d.hasTemplate(s.template)) {
-      throw new ValidationError(
-        `template: no template named "${s.template}"`,
-        [{ field: 'template', message: 'unknown template' }],
-        'unknown_template',
-      );
+      throw new UnknownTemplateError(s.template);
     }
     if (s.sendAt && !s.cron && s.enabled && o.sendAtChanged) {
       const lateMs = this.d.clock.now().getTime() - s.sendAt.getTime();

@@ -114,8 +114,15 @@ describe('live reload of rules and templates', () => {
       .post('/api/rules/reload')
       .auth(TEST_ADMIN.name, TEST_ADMIN.password)
       .expect(422);
-    expect(bad.body.ok).toBe(false);
-    expect(bad.body.lastError.errors.length).toBeGreaterThan(0);
+    // The documented error shape, the file and line of each problem in its details.
+    expect(bad.body.error).toEqual({
+      code: 'rules_invalid',
+      message: expect.stringMatching(/^The rules were not loaded: \S*rules\/main\.yaml:\d+/),
+      details: {
+        at: expect.any(String),
+        errors: expect.arrayContaining([expect.stringMatching(/rules\/main\.yaml:\d+:\d+ /)]),
+      },
+    });
 
     writeFileSync(
       rulesFile(),
@@ -125,7 +132,10 @@ describe('live reload of rules and templates', () => {
       .post('/api/rules/reload')
       .auth(TEST_ADMIN.name, TEST_ADMIN.password)
       .expect(200);
-    expect(good.body).toMatchObject({ ok: true, lastError: null });
+    expect(good.body).toMatchObject({
+      lastError: null,
+      rules: expect.arrayContaining([expect.objectContaining({ id: 'hours' })]),
+    });
     expect(await ask('hours')).toEqual(['Back to normal.']);
   });
 });

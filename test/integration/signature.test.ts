@@ -1,10 +1,11 @@
 // X-Twilio-Signature through our own webhook: Twilio's published vectors and the URL we rebuild
 // from the request when PUBLIC_URL is unset (behind a proxy only when `trust proxy` says so).
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { createSilentLogger } from '../../src/logger';
+import { createLogger, createSilentLogger } from '../../src/logger';
 import { requestLog } from '../../src/http/middleware/requestLog';
 import { twilioSignature } from '../../src/http/middleware/twilioSignature';
 import { startTestServer, type TestServer } from '../support/server';
@@ -85,7 +86,7 @@ describe('the signature vectors, posted to our webhook', () => {
     async (_s, v) => {
       const res = await postVector(v, tampered(v));
       expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('invalid_signature');
+      expect(res.body.error.code).toBe('twilio_signature_invalid');
     },
   );
 
@@ -146,7 +147,66 @@ describe('without PUBLIC_URL, the URL is rebuilt from the request', () => {
     const server = await serverFor({ TWILIO_AUTH_TOKEN: authToken });
     const params = form();
     const res = await behindProxy(server, params).expect(403);
-    expect(res.body.error.code).toBe('invalid_signature');
+    expect(res.body.error.code).toBe('twilio_signature_invalid');
     expect(await server.models.Message.countDocuments({ sid: params.MessageSid })).toBe(0);
+  });
+});
+
+describe('a refused webhook says which check failed', () => {
+  const authToken = 'b1c2d3e4f5a60718293a4b5c6d7e8f90';
+  const post = (server: TestServer, params: Record<string, string>, signature?: string) => {
+    const req = request(server.url).post('/twilio/sms').type('form');
+    if (signature !== undefined) req.set('X-Twilio-Signature', signature);
+    return req.send(new URLSearchParams(params).toString());
+  };
+
+  it('without TWILIO_AUTH_TOKEN: twilio_auth_token_missing, naming the local-testing switch, logged once', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const entry = JSON.parse(line);
+        if (entry.level === 'warn') warnings.push(entry);
+      }
+    });
+    // No Twilio account at all (dry-run sends), as on a first local start.
+    const server = await startTestServer(
+      {},
+      {
+        label: 'signature-no-token',
+        logger: createLogger({ level: 'warn', format: 'json', stream }),
+      },
+    );
+    try {
+      for (const _ of [1, 2]) {
+        const res = await post(server, inboundForm({ Body: 'hours' }), 'anything').expect(403);
+        expect(res.body.error.code).toBe('twilio_auth_token_missing');
+        expect(res.body.error.message).toMatch(/TWILIO_AUTH_TOKEN is not set/);
+        expect(res.body.error.message).toMatch(/TWILIO_VALIDATE_SIGNATURE=false/);
+      }
+      expect(
+        warnings.filter((w) => String(w.message).includes('TWILIO_AUTH_TOKEN is not set')),
+      ).toHaveLength(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('with no X-Twilio-Signature header: twilio_signature_missing', async () => {
+    const server = await serverFor({ TWILIO_AUTH_TOKEN: authToken });
+    const res = await post(server, inboundForm({ Body: 'hours' })).expect(403);
+    expect(res.body.error.code).toBe('twilio_signature_missing');
+    expect(res.body.error.message).toMatch(/TWILIO_VALIDATE_SIGNATURE=false/);
+  });
+
+  it('with a signature made with another token: twilio_signature_invalid, naming what to check', async () => {
+    const server = await serverFor({ TWILIO_AUTH_TOKEN: authToken });
+    const params = inboundForm({ Body: 'hours' });
+    const signature = sign('another-token', `${server.url}/twilio/sms`, params);
+    const res = await post(server, params, signature).expect(403);
+    expect(res.body.error).toEqual({
+      code: 'twilio_signature_invalid',
+      message: expect.stringMatching(/TWILIO_AUTH_TOKEN.*PUBLIC_URL/),
+    });
   });
 });

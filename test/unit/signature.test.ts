@@ -4,6 +4,7 @@
 import express from 'express';
 import request from 'supertest';
 import { createSilentLogger } from '../../src/logger';
+import { createErrorHandler } from '../../src/http/errorHandler';
 import { requestLog } from '../../src/http/middleware/requestLog';
 import { twilioSignature, type SignatureOptions } from '../../src/http/middleware/twilioSignature';
 import { inboundForm, sign } from '../support/twilioRequests';
@@ -20,6 +21,7 @@ function appWith(options: SignatureOptions) {
   app.post('/twilio/sms', twilioSignature(options), (_req, res) => {
     res.status(200).send('handled');
   });
+  app.use(createErrorHandler(createSilentLogger()));
   return app;
 }
 
@@ -50,23 +52,30 @@ describe('twilioSignature()', () => {
       checking,
       AUTH_TOKEN,
       (local: string) => local,
+      'twilio_signature_invalid',
     ],
     [
       'a request signed with an empty token, when no auth token is configured',
       { ...checking, authToken: null },
       '',
       undefined,
+      'twilio_auth_token_missing',
     ],
     [
       'an unsigned request, when no auth token is configured',
       { ...checking, authToken: null },
       null,
       undefined,
+      'twilio_auth_token_missing',
     ],
-  ] as const)('answers 403 invalid_signature to %s', async (_what, options, token, signedFor) => {
-    const res = await post(appWith(options), token, signedFor).expect(403);
-    expect(res.body.error.code).toBe('invalid_signature');
-  });
+    ['an unsigned request', checking, null, undefined, 'twilio_signature_missing'],
+  ] as const)(
+    'answers 403 to %s, with the code of the check that failed',
+    async (_what, options, token, signedFor, code) => {
+      const res = await post(appWith(options), token, signedFor).expect(403);
+      expect(res.body.error.code).toBe(code);
+    },
+  );
 
   it.each([
     ['an unsigned request', null],

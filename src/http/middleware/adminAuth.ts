@@ -1,9 +1,10 @@
-// Basic Auth for the admin API: express-basic-auth (timing-safe) plus a limit on failed attempts.
+// Basic Auth for the admin API (express-basic-auth's timing-safe compare) plus a limit on failed
+// attempts. Refusals are errors of the catalogue, answered by the error handler.
 import basicAuth from 'express-basic-auth';
 import type { RequestHandler } from 'express';
 import type { Clock } from '../../clock';
 import type { AdminUser } from '../../config';
-import { errorBody } from '../errorHandler';
+import { AppError, TooManyFailedLoginsError } from '../../errors';
 
 export interface AdminAuthOptions {
   users: AdminUser[];
@@ -66,48 +67,51 @@ export function adminAuth(options: AdminAuthOptions): RequestHandler {
     options.clock,
   );
   const users = Object.fromEntries(options.users.map((u) => [u.name, u.password]));
-  const check = basicAuth({
-    users,
-    challenge: true,
-    realm: 'ReplyBot',
-    unauthorizedResponse: (req: basicAuth.IBasicAuthedRequest) => {
-      // Only wrong credentials count: a browser's first request carries none and is no guess.
-      const hasCredentials = Boolean(req.get('authorization'));
-      if (hasCredentials) counter.record(req.ip ?? 'unknown');
-      return hasCredentials
-        ? errorBody('invalid_credentials', 'Wrong user name or password')
-        : errorBody('unauthorized', 'Basic Auth credentials required');
-    },
-  });
   return (req, res, next) => {
     if (options.requireHttps && !req.secure) {
       // Before the credentials are even read: over plain HTTP they are already exposed.
-      res
-        .status(403)
-        .json(
-          errorBody(
-            'https_required',
-            'The admin API answers over HTTPS only (behind a proxy, set TRUST_PROXY)',
-          ),
-        );
+      next(new AppError('https_required'));
       return;
     }
     const client = req.ip ?? 'unknown';
     const retryAfter = counter.blockedFor(client);
     if (retryAfter > 0) {
-      res.setHeader('Retry-After', String(retryAfter));
-      res
-        .status(429)
-        .json(
-          errorBody('too_many_failed_logins', 'Too many failed login attempts; try again later'),
-        );
+      next(new TooManyFailedLoginsError(retryAfter));
       return;
     }
-    check(req, res, (err?: unknown) => {
-      if (err === undefined) counter.clear(client);
-      next(err);
-    });
+    const given = credentials(req.get('authorization'));
+    if (given && isUser(users, given)) {
+      counter.clear(client);
+      (req as basicAuth.IBasicAuthedRequest).auth = given;
+      next();
+      return;
+    }
+    // Only wrong credentials count: a browser's first request carries none and is no guess.
+    if (req.get('authorization')) counter.record(client);
+    res.setHeader('WWW-Authenticate', 'Basic realm="ReplyBot"');
+    next(new AppError(req.get('authorization') ? 'invalid_credentials' : 'unauthorized'));
   };
+}
+
+/** The user name and password of an `Authorization: Basic …` header, or null. */
+function credentials(header: string | undefined): { user: string; password: string } | null {
+  const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** Timing-safe: every user is compared, name and password both, whatever matches. */
+function isUser(users: Record<string, string>, given: { user: string; password: string }): boolean {
+  let found = false;
+  for (const [name, password] of Object.entries(users)) {
+    const nameMatches = basicAuth.safeCompare(given.user, name);
+    const passwordMatches = basicAuth.safeCompare(given.password, password);
+    found = (nameMatches && passwordMatches) || found;
+  }
+  return found;
 }
 
 /** The authenticated admin's name (set by express-basic-auth). */

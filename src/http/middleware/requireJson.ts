@@ -8,7 +8,7 @@ function requireBodyType(type: string, message: string): RequestHandler {
     const hasBody =
       Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
     if (hasBody && !req.is(type)) {
-      next(new AppError('unsupported_media_type', message, 415));
+      next(new AppError('unsupported_media_type', message));
       return;
     }
     next();

@@ -2,7 +2,7 @@
 // https://www.twilio.com/docs/usage/webhooks/webhooks-security
 import type { Request, RequestHandler } from 'express';
 import twilio from 'twilio';
-import { errorBody } from '../errorHandler';
+import { AppError, type ErrorCode } from '../../errors';
 
 export interface SignatureOptions {
   authToken: string | null;
@@ -21,28 +21,38 @@ export function signedUrl(req: Request, publicUrl: string | null): string {
   return `${base}${req.originalUrl}`;
 }
 
+/** Which check a webhook failed, or null when it passed: the code of the 403 says which. */
+function signatureProblem(req: Request, options: SignatureOptions): ErrorCode | null {
+  // Without an auth token there is nothing to check against: refuse rather than trust.
+  if (options.authToken === null) return 'twilio_auth_token_missing';
+  const signature = req.get('x-twilio-signature');
+  if (signature === undefined) return 'twilio_signature_missing';
+  const valid = twilio.validateRequest(
+    options.authToken,
+    signature,
+    signedUrl(req, options.publicUrl),
+    (req.body ?? {}) as Record<string, string>,
+  );
+  return valid ? null : 'twilio_signature_invalid';
+}
+
 export function twilioSignature(options: SignatureOptions): RequestHandler {
-  return (req, res, next) => {
+  // The missing token is a set-up problem, not an attack: said once in the log, with the way out.
+  let tokenWarned = false;
+  return (req, _res, next) => {
     if (!options.enabled) return next();
-    const signature = req.get('x-twilio-signature');
-    // Without an auth token there is nothing to check against: refuse rather than trust.
-    const valid =
-      options.authToken !== null &&
-      signature !== undefined &&
-      twilio.validateRequest(
-        options.authToken,
-        signature,
-        signedUrl(req, options.publicUrl),
-        (req.body ?? {}) as Record<string, string>,
-      );
-    if (!valid) {
-      req.log.warn('webhook signature rejected', {
-        path: req.path,
-        hasSignature: signature !== undefined,
-      });
-      res.status(403).json(errorBody('invalid_signature', 'Missing or invalid X-Twilio-Signature'));
-      return;
+    const problem = signatureProblem(req, options);
+    if (problem === null) return next();
+    if (problem === 'twilio_auth_token_missing') {
+      if (!tokenWarned)
+        req.log.warn('webhook refused: TWILIO_AUTH_TOKEN is not set', {
+          path: req.path,
+          hint: 'set TWILIO_AUTH_TOKEN, or TWILIO_VALIDATE_SIGNATURE=false for local testing',
+        });
+      tokenWarned = true;
+    } else {
+      req.log.warn('webhook signature rejected', { path: req.path, code: problem });
     }
-    next();
+    next(new AppError(problem));
   };
 }

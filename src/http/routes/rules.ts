@@ -1,12 +1,12 @@
 // Admin API for editors: what is loaded, reload now, a dry run of one message through the rules,
 // and which rules answer (stats) and what none does (unmatched).
 import { Router } from 'express';
-import type { RuleAnalytics, LoadedRules } from '../../analytics/ruleAnalytics';
+import { loadedRulesOf, type LoadedRules, type RuleAnalytics } from '../../analytics/ruleAnalytics';
 import type { Clock } from '../../clock';
 import type { BotContent } from '../../content/botContent';
 import { defaultOurNumber } from '../../content/conversations';
 import { evaluate } from '../../content/evaluate';
-import { ServiceUnavailableError } from '../../errors';
+import { RulesInvalidError, ServiceUnavailableError } from '../../errors';
 import { requireJson } from '../middleware/requireJson';
 import { RuleStatsQuery, RuleUnmatchedQuery } from '../ruleSchemas';
 import { RuleTestRequest } from '../schemas';
@@ -36,13 +36,8 @@ export function rulesStatus(content: BotContent) {
 /** What the analytics need to know of the rules loaded now. */
 function loadedRules(content: BotContent): LoadedRules {
   const current = content.current();
-  if (!current) throw new ServiceUnavailableError('No rules are loaded', 'rules_not_loaded');
-  const enabled = current.ruleSet.compiled.filter((r) => r.enabled);
-  return {
-    ids: current.ruleSet.compiled.map((r) => r.id),
-    catchAll: enabled.filter((r) => r.conditions.length === 0).map((r) => r.id),
-    compliance: current.ruleSet.compliance,
-  };
+  if (!current) throw new ServiceUnavailableError(undefined, 'rules_not_loaded');
+  return loadedRulesOf(current.ruleSet);
 }
 
 export function ruleRoutes(
@@ -52,7 +47,7 @@ export function ruleRoutes(
 ): Router {
   const router = Router();
   const analytics = () => {
-    if (!options.analytics) throw new ServiceUnavailableError('Rule analytics are not available');
+    if (!options.analytics) throw new ServiceUnavailableError(undefined, 'analytics_unavailable');
     return options.analytics;
   };
 
@@ -71,7 +66,7 @@ export function ruleRoutes(
   router.get('/api/rules/unmatched', async (req, res) => {
     const { since, limit } = parseInput(RuleUnmatchedQuery, req.query, 'query');
     const from = new Date(clock.now().getTime() - since);
-    const unmatched = await analytics().unmatched(from, loadedRules(content), limit);
+    const unmatched = await analytics().unmatched(from, limit);
     res.json({
       since: unmatched.since.toISOString(),
       total: unmatched.total,
@@ -85,14 +80,16 @@ export function ruleRoutes(
 
   router.post('/api/rules/reload', async (_req, res) => {
     const result = await content.reload();
-    // A bad set is not a server error: the request worked and reports what is wrong.
-    res.status(result.ok ? 200 : 422).json({ ok: result.ok, ...rulesStatus(content) });
+    // A bad set is the caller's to fix (422), not a server error; the last good set stays loaded.
+    if (!result.ok)
+      throw new RulesInvalidError(result.errors, content.lastFailure()?.at ?? clock.now());
+    res.json(rulesStatus(content));
   });
 
   router.post('/api/rules/test', requireJson, (req, res) => {
     const input = parseInput(RuleTestRequest, req.body);
     const current = content.current();
-    if (!current) throw new ServiceUnavailableError('No rules are loaded', 'rules_not_loaded');
+    if (!current) throw new ServiceUnavailableError(undefined, 'rules_not_loaded');
     const now = clock.now();
     const outcome = evaluate(current, {
       message: {
