@@ -16,6 +16,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { packageRoot } from '../packageRoot';
 
 const execFileAsync = promisify(execFile);
 
@@ -34,17 +35,6 @@ export class EmbeddedDatabaseError extends Error {
 export interface ProgressLogger {
   info(message: string, meta?: object): void;
   warn(message: string, meta?: object): void;
-}
-
-/** The folder of this package (where package.json is), found from this file upwards. */
-export function packageRoot(start = __dirname): string {
-  let dir = start;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
 }
 
 /** Our patches to FerretDB, one file each, applied in name order (see the folder's files). */
