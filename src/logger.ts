@@ -4,6 +4,18 @@ import type { LogFormat } from './config';
 
 export type Logger = winston.Logger;
 
+/**
+ * What a module needs to write log events: a message and its fields. The winston Logger is one; a
+ * module that writes only some levels takes `Pick<Log, 'info' | 'warn'>`, so a script or a test
+ * can hand it a small object.
+ */
+export interface Log {
+  error(message: string, meta?: object): void;
+  warn(message: string, meta?: object): void;
+  info(message: string, meta?: object): void;
+  debug(message: string, meta?: object): void;
+}
+
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|api[-_]?key/i;
 const REDACTED = '[redacted]';
 

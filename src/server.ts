@@ -17,11 +17,10 @@ import { ThreadReader } from './conversations/threads';
 import { connectDatabase } from './db/connection';
 import { DataDirOwner } from './db/dataDirOwner';
 import { EmbeddedDatabase, ensureFerretdb } from './db/embedded';
-import type { ProgressLogger } from './db/ferretdbBuild';
 import { bindModels, ensureIndexes, type Models } from './db/models';
 import { createApp } from './http/app';
 import { LiveEvents } from './http/console/liveEvents';
-import type { Logger } from './logger';
+import type { Log, Logger } from './logger';
 import { Metrics } from './metrics';
 import { OutboundService } from './outbound/messages';
 import { SendRecovery } from './outbound/recovery';
@@ -201,7 +200,7 @@ export async function startServer(
  */
 export async function openDatabase(
   config: Config,
-  logger: ProgressLogger,
+  logger: Pick<Log, 'info' | 'warn'>,
   started: Array<() => unknown>,
 ): Promise<{ uri: string; embedded: EmbeddedDatabase | null; owner: DataDirOwner }> {
   // One server per DATA_DIR, with MONGODB_URI too: the inbound journal there is one server's.

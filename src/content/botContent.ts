@@ -1,6 +1,7 @@
 // What the bot says: the rules and templates in force, reloaded live; a bad set never replaces a good one.
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Clock } from '../clock';
+import type { Log } from '../logger';
 import { formatLoadError, loadRuleSet, readRuleFiles, type RuleFile, type RuleSet } from '../rules';
 import {
   buildTemplateStore,
@@ -26,18 +27,12 @@ export interface LoadFailure {
 export type ReloadResult =
   { ok: true; snapshot: BotContentSnapshot } | { ok: false; errors: string[] };
 
-interface ContentLogger {
-  info(message: string, meta?: object): void;
-  warn(message: string, meta?: object): void;
-  error(message: string, meta?: object): void;
-}
-
 export interface BotContentOptions {
   rulesDir: string;
   templatesDir: string;
   timezone: string;
   clock: Clock;
-  logger: ContentLogger;
+  logger: Pick<Log, 'info' | 'warn' | 'error'>;
   /** Quiet time after the last file event before reloading, so an editor's save is read whole. */
   debounceMs?: number;
 }

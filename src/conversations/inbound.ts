@@ -7,6 +7,7 @@ import { derivedId, messageIdFor, threadIdFor } from '../db/ids';
 import { isDuplicateKeyError, type Models } from '../db/models';
 import type { MessageDoc } from '../db/models/message';
 import type { ThreadDoc } from '../db/models/thread';
+import type { Log } from '../logger';
 import { buildTwiml } from '../templates';
 import type { ConversationStore } from './store';
 
@@ -38,18 +39,12 @@ export interface InboundResult {
   rule: string | null;
 }
 
-interface InboundLogger {
-  info(message: string, meta?: object): void;
-  warn(message: string, meta?: object): void;
-  error(message: string, meta?: object): void;
-}
-
 export interface InboundServiceOptions {
   models: Models;
   store: ConversationStore;
   content: BotContent;
   clock: Clock;
-  logger: InboundLogger;
+  logger: Log;
   timezone: string;
   /** Called once per new inbound message, once it is stored: metrics, the console's live inbox. */
   onInbound?: (

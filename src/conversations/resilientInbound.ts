@@ -5,6 +5,7 @@ import type { Clock } from '../clock';
 import type { BotContent } from '../content/botContent';
 import { evaluate } from '../content/evaluate';
 import { isDatabaseUnavailable, pingDatabase } from '../db/connection';
+import type { Log } from '../logger';
 import { buildTwiml } from '../templates';
 import {
   stateAfter,
@@ -15,19 +16,13 @@ import {
 } from './inbound';
 import type { InboundJournal } from './journal';
 
-interface ResilienceLogger {
-  info(message: string, meta?: object): void;
-  warn(message: string, meta?: object): void;
-  error(message: string, meta?: object): void;
-}
-
 export interface ResilientInboundOptions {
   inbound: InboundService;
   journal: InboundJournal;
   content: BotContent;
   connection: Connection;
   clock: Clock;
-  logger: ResilienceLogger;
+  logger: Log;
   /** Threads remembered for outages (least recently used dropped first). */
   cacheSize?: number;
   /** How often to check whether the database is back. */

@@ -1,14 +1,9 @@
 // The mongoose connection: connect with retry, health ping, close.
 import mongoose, { type Connection } from 'mongoose';
-
-interface DbLogger {
-  info(message: string, meta?: object): void;
-  warn(message: string, meta?: object): void;
-  error(message: string, meta?: object): void;
-}
+import type { Log } from '../logger';
 
 export interface ConnectOptions {
-  logger: DbLogger;
+  logger: Pick<Log, 'info' | 'warn' | 'error'>;
   /** Give up after this many failed attempts; default: keep trying. */
   maxAttempts?: number;
   /** How long one attempt waits for a server. */

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ProgressLogger } from './ferretdbBuild';
+import type { Log } from '../logger';
 
 export const PID_FILE = 'replybot.pid';
 
@@ -228,7 +228,7 @@ export class DataDirOwner {
   static async acquire(options: {
     dataDir: string;
     databaseDir: string;
-    logger: ProgressLogger;
+    logger: Pick<Log, 'info' | 'warn'>;
   }): Promise<DataDirOwner> {
     const { dataDir, databaseDir, logger } = options;
     mkdirSync(dataDir, { recursive: true });

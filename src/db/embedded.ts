@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
-import { EmbeddedDatabaseError, type ProgressLogger } from './ferretdbBuild';
+import type { Log } from '../logger';
+import { EmbeddedDatabaseError } from './ferretdbBuild';
 
 export { EmbeddedDatabaseError, ensureFerretdb } from './ferretdbBuild';
 
@@ -33,7 +34,7 @@ export interface EmbeddedDatabaseOptions {
   /** FerretDB keeps its SQLite files and state here. */
   dir: string;
   port?: number;
-  logger: ProgressLogger;
+  logger: Pick<Log, 'info' | 'warn'>;
 }
 
 /** A running (or stopped, restartable) FerretDB child process on a loopback port. */

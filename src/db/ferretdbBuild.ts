@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../packageRoot';
+import type { Log } from '../logger';
 
 const execFileAsync = promisify(execFile);
 
@@ -30,11 +31,6 @@ export class EmbeddedDatabaseError extends Error {
     super(message);
     this.name = 'EmbeddedDatabaseError';
   }
-}
-
-export interface ProgressLogger {
-  info(message: string, meta?: object): void;
-  warn(message: string, meta?: object): void;
 }
 
 /** Our patches to FerretDB, one file each, applied in name order (see the folder's files). */
@@ -85,7 +81,7 @@ export interface BuildOptions {
  * folder, patched with `git apply`, given its version file, and built with `go build`.
  */
 export async function ensureFerretdb(
-  logger: ProgressLogger,
+  logger: Pick<Log, 'info' | 'warn'>,
   options: BuildOptions = {},
 ): Promise<string> {
   const patchSet = readPatchSet(options.patches === undefined ? patchesDir() : options.patches);
@@ -236,7 +232,7 @@ class BuildProgress {
   private readonly started = Date.now();
   private lastReport = 0;
 
-  constructor(private readonly logger: ProgressLogger) {}
+  constructor(private readonly logger: Pick<Log, 'info' | 'warn'>) {}
 
   private elapsed(): string {
     return `${Math.round((Date.now() - this.started) / 1000)} s`;

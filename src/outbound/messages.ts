@@ -15,6 +15,7 @@ import {
   UnknownTemplateError,
   ValidationError,
 } from '../errors';
+import type { Log } from '../logger';
 import { TemplateRenderError } from '../templates/errors';
 import { MAX_BODY_CHARS, isPhoneNumber } from '../twilioLimits';
 import { findAtTwilio } from './reconcile';
@@ -64,17 +65,12 @@ export interface OutboundRenderer {
   ): string;
 }
 
-export interface OutboundLogger {
-  info(message: string, meta?: object): void;
-  warn(message: string, meta?: object): void;
-}
-
 export interface OutboundServiceOptions {
   store: ConversationStore;
   transport: TwilioTransport;
   renderer: OutboundRenderer;
   clock: Clock;
-  logger: OutboundLogger;
+  logger: Log;
   defaultFrom: string | null;
   publicUrl: string | null;
   /**

@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import type { ConversationStore } from '../conversations/store';
 import { isDuplicateKeyError } from '../db/models';
 import type { LeaseModel } from '../db/models/lease';
+import type { Log } from '../logger';
 import type { OutboundService } from './messages';
 
 const LEASE = 'send-recovery';
@@ -18,7 +19,7 @@ export interface SendRecoveryDeps {
   intervalMs: number;
   /** Sends resolved per pass at most; the rest wait for the next pass. */
   batch?: number;
-  logger: { info(m: string, meta?: object): void; warn(m: string, meta?: object): void };
+  logger: Log;
   onPass?: (counts: { unknown: number; abandoned: number }) => void;
 }
 

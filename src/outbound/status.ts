@@ -1,6 +1,7 @@
 // Twilio's message status callbacks applied to stored messages, forward only.
 // https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
 import type { ConversationStore } from '../conversations/store';
+import type { Log } from '../logger';
 
 /** Twilio's error for a recipient who replied STOP: https://www.twilio.com/docs/api/errors/21610 */
 export const OPTED_OUT_ERROR = 21610;
@@ -14,15 +15,10 @@ export interface StatusUpdate {
   from: string | null;
 }
 
-interface StatusLogger {
-  info(message: string, meta?: object): void;
-  warn(message: string, meta?: object): void;
-}
-
 export class StatusService {
   constructor(
     private readonly store: ConversationStore,
-    private readonly logger: StatusLogger,
+    private readonly logger: Log,
     private readonly onStatus?: (status: string, errorCode: number | null) => void,
   ) {}
 

@@ -12,6 +12,7 @@
 // - The SDK's own `autoRetry` covers 429 only (not 5xx or network errors), ignores Retry-After and
 //   waits with a real setTimeout we cannot inject, so it stays off.
 import twilio from 'twilio';
+import type { Log } from '../logger';
 import { networkErrorCode } from './twilioErrors';
 import {
   DEFAULT_RETRY_POLICY,
@@ -25,11 +26,6 @@ import {
 type RequestOptions = Parameters<twilio.RequestClient['request']>[0];
 type RequestResult = Awaited<ReturnType<twilio.RequestClient['request']>>;
 
-export interface TransportLogger {
-  warn(msg: string, meta?: object): void;
-  info(msg: string, meta?: object): void;
-}
-
 export interface TwilioHttpClientOptions {
   /** Replaces `https://api.twilio.com` (and its edge/region variants); may carry a path prefix. */
   apiUrl?: string;
@@ -37,13 +33,13 @@ export interface TwilioHttpClientOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
-  logger?: TransportLogger;
+  logger?: Pick<Log, 'info' | 'warn'>;
   /** Per-request timeout; the SDK's default is 30 s. */
   timeoutMs?: number;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const silent: TransportLogger = { warn: () => undefined, info: () => undefined };
+const silent: Pick<Log, 'info' | 'warn'> = { warn: () => undefined, info: () => undefined };
 
 /** `https://api.twilio.com/2010-04-01/…` → `<apiUrl>/2010-04-01/…`; other hosts are left alone. */
 export function rewriteTwilioUrl(uri: string, apiUrl: string | undefined): string {
@@ -60,7 +56,7 @@ export class TwilioHttpClient extends twilio.RequestClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
-  private readonly logger: TransportLogger;
+  private readonly logger: Pick<Log, 'info' | 'warn'>;
 
   constructor(options: TwilioHttpClientOptions = {}) {
     super({ autoRetry: false, timeout: options.timeoutMs });

@@ -5,10 +5,9 @@ import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { isMessagingServiceSid } from '../twilioLimits';
 import type { RetryPolicy } from './retryPolicy';
-import { TwilioHttpClient, type TransportLogger } from './twilioHttpClient';
+import type { Log } from '../logger';
+import { TwilioHttpClient } from './twilioHttpClient';
 import { toAppError } from './twilioErrors';
-
-export type { TransportLogger } from './twilioHttpClient';
 
 export interface SendRequest {
   /** E.164 recipient. */
@@ -60,11 +59,11 @@ export interface TwilioTransportOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1); Math.random unless a test wants exact delays. */
   random?: () => number;
-  logger?: TransportLogger;
+  logger?: Pick<Log, 'info' | 'warn'>;
   timeoutMs?: number;
 }
 
-const silent: TransportLogger = { warn: () => undefined, info: () => undefined };
+const silent: Pick<Log, 'info' | 'warn'> = { warn: () => undefined, info: () => undefined };
 
 /**
  * Messaging Service SIDs go in `MessagingServiceSid`, never in `From`. Matched exactly (MG + 32
@@ -156,7 +155,7 @@ function dryRunSid(): string {
 
 function createDryRunTransport(
   defaultFrom: string | undefined,
-  logger: TransportLogger,
+  logger: Pick<Log, 'info' | 'warn'>,
 ): TwilioTransport {
   return {
     mode: 'dry-run',

@@ -2,22 +2,19 @@
 import type { Clock } from '../clock';
 import type { ScheduleDoc, ScheduleModel } from '../db/models/schedule';
 import type { RunStatus, ScheduleRunDoc } from '../db/models/scheduleRun';
+import type { Log } from '../logger';
 import { upcomingRuns } from './cronSpec';
 import { fanOut, type FanOutDeps } from './fanout';
 import type { RunLedger } from './runs';
 
-export interface SchedulerLogger {
-  info(message: string, meta?: object): void;
-  warn(message: string, meta?: object): void;
-  error(message: string, meta?: object): void;
-  debug(message: string, meta?: object): void;
-}
+/** @deprecated cronTasks.ts, scheduler.ts and recovery.ts still import this name; it is Log. */
+export type SchedulerLogger = Log;
 
 export interface FireRunnerDeps extends FanOutDeps {
   Schedule: ScheduleModel;
   ledger: RunLedger;
   clock: Clock;
-  logger: SchedulerLogger;
+  logger: Log;
   hasTemplate(name: string): boolean;
   /** How often the owner renews its lease (well inside the lease). */
   heartbeatMs: number;
