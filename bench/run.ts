@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printing its figures and its same-run baseline.
-// BENCH_ONLY=rules,database,webhook,scale,scheduler picks some; see docs/benchmarks.md for the figures and machine.
+// BENCH_ONLY=rules,database,webhook,scale,scheduler,analytics picks some; see docs/benchmarks.md for the figures and machine.
 import os from 'node:os';
 
 // Loaded when picked: one benchmark's imports cannot stop another from running.
@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   webhook: async () => (await import('./webhook.bench')).runWebhookBench(),
   scale: async () => (await import('./scale.bench')).runScaleBench(),
   scheduler: async () => (await import('./scheduler.bench')).runSchedulerBench(),
+  analytics: async () => (await import('./analytics.bench')).runAnalyticsBench(),
 };
 
 /** The 1-minute load average: other work on the machine makes the figures noisy. */

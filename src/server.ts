@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
-import { RuleAnalytics } from './analytics/ruleAnalytics';
+import { loadedRulesOf, RuleAnalytics } from './analytics/ruleAnalytics';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { BotContent } from './content/botContent';
@@ -122,6 +122,7 @@ export function createServices(
       },
     },
   });
+  const ruleAnalytics = new RuleAnalytics(models);
   // The console's live inbox: the pipeline says when a message is stored; event streams listen.
   const liveEvents = new LiveEvents();
   const inbound = new InboundService({
@@ -131,16 +132,24 @@ export function createServices(
     clock,
     logger: logger.child({ component: 'inbound' }),
     timezone: config.timezone,
-    onInbound: (kind, rule, stored) => {
+    onInbound: async (kind, rule, { body, ...stored }) => {
       metrics.inboundHandled(kind, rule);
       liveEvents.inboundStored({ ...stored, kind, rule });
+      const current = content.current();
+      if (!current) return;
+      // Counted before the reply goes, so the stats an editor reads next include this message;
+      // a failure to count costs a count, never the reply.
+      await ruleAnalytics
+        .record({ at: stored.at, body, kind, rule }, loadedRulesOf(current.ruleSet))
+        .catch((err: unknown) =>
+          logger.warn('rule analytics: a message was not counted', { err: String(err) }),
+        );
     },
   });
   const status = new StatusService(store, logger.child({ component: 'status' }), (s, code) =>
     metrics.outboundStatus(s, code),
   );
   const threads = new ThreadReader(models);
-  const ruleAnalytics = new RuleAnalytics(models);
   // Every loaded rule shows in /metrics from 0 hits, so a rule that never answers is visible.
   content.onReload((result) => {
     if (result.ok) metrics.rulesLoaded(result.snapshot.ruleSet.rules.map((r) => r.id));
@@ -159,6 +168,26 @@ export function createServices(
     instance,
     ruleAnalytics,
   };
+}
+
+/**
+ * Rule analytics count messages as they arrive; on the first start with a database written by an
+ * earlier version, the messages already stored are counted once (by the first instance to start).
+ */
+async function countStoredMessages(
+  services: ReturnType<typeof createServices>,
+  clock: Clock,
+  logger: Logger,
+): Promise<void> {
+  const current = services.content.current();
+  if (!current) return; // no rules loaded: counted on the next start
+  const started = clock.now();
+  const counted = await services.ruleAnalytics.backfill(started, loadedRulesOf(current.ruleSet));
+  if (counted > 0)
+    logger.info('rule analytics: counted the messages stored before counting began', {
+      messages: counted,
+      ms: clock.now().getTime() - started.getTime(),
+    });
 }
 
 /** Resolves with the promise's value, or with `fallback` once `ms` have passed. */
@@ -231,6 +260,7 @@ async function startInstance(
   await ensureIndexes(services.models);
   await services.content.reload();
   started.push(() => services.content.close());
+  await countStoredMessages(services, clock, logger);
   if (config.watchRules) services.content.watch();
   const resilient = new ResilientInbound({
     inbound: services.inbound,

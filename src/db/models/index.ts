@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import { leaseModel, type LeaseModel } from './lease';
 import { messageModel, type MessageModel } from './message';
 import { optOutModel, type OptOutModel } from './optOut';
+import { ruleCountModel, type RuleCountModel } from './ruleCount';
 import { scheduleModel, type ScheduleModel } from './schedule';
 import { threadModel, type ThreadModel } from './thread';
 
@@ -12,6 +13,7 @@ export interface Models {
   Schedule: ScheduleModel;
   OptOut: OptOutModel;
   Lease: LeaseModel;
+  RuleCount: RuleCountModel;
 }
 
 export function bindModels(connection: Connection): Models {
@@ -21,6 +23,7 @@ export function bindModels(connection: Connection): Models {
     Schedule: scheduleModel(connection),
     OptOut: optOutModel(connection),
     Lease: leaseModel(connection),
+    RuleCount: ruleCountModel(connection),
   };
 }
 

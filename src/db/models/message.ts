@@ -92,10 +92,6 @@ messageSchema.index({ sid: 1 });
 messageSchema.index({ thread: 1, createdAt: -1, _id: -1 });
 // A schedule's recent runs.
 messageSchema.index({ schedule: 1, createdAt: -1 });
-// Rule analytics (src/analytics/ruleAnalytics.ts): the inbound messages of a time window, read
-// for hits per rule (covered: direction, createdAt and rule are all in the index) and for the
-// messages a catch-all or no rule answered (rule filtered within the index before any fetch).
-messageSchema.index({ direction: 1, createdAt: -1, rule: 1 });
 // Sends whose attempt died: the recovery pass looks them up by status.
 messageSchema.index({ status: 1, attemptUntil: 1 });
 
