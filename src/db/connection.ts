@@ -1,6 +1,7 @@
 // The mongoose connection: connect with retry, health ping, close.
 import mongoose, { type Connection } from 'mongoose';
 import type { Log } from '../logger';
+import { retry, type RetryPolicy } from '../retry';
 
 export interface ConnectOptions {
   logger: Pick<Log, 'info' | 'warn' | 'error'>;
@@ -22,40 +23,53 @@ export function redactUri(uri: string): string {
  * unreachable, logging one clear line per attempt.
  */
 export async function connectDatabase(uri: string, options: ConnectOptions): Promise<Connection> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const maxAttempts = options.maxAttempts ?? Infinity;
-  for (let attempt = 1; ; attempt++) {
-    const connection = mongoose.createConnection(uri, {
-      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
-      // Fail fast instead of queueing operations while disconnected: callers decide what to do.
-      bufferCommands: false,
-      autoIndex: true,
-    });
-    try {
-      await connection.asPromise();
-      options.logger.info('database connected', { uri: redactUri(uri) });
-      connection.on('disconnected', () => options.logger.warn('database disconnected'));
-      connection.on('reconnected', () => options.logger.info('database reconnected'));
-      return connection;
-    } catch (err) {
-      await connection.close().catch(() => undefined);
-      const delay = Math.min(1000 * 2 ** (attempt - 1), 10_000);
-      if (attempt >= maxAttempts) {
-        options.logger.error('database unreachable, giving up', {
+  const { logger } = options;
+  // Every failure to connect is worth another try: the server may still be starting.
+  const policy: RetryPolicy = {
+    attempts: options.maxAttempts ?? Infinity,
+    baseDelayMs: 1000,
+    maxDelayMs: 10_000,
+    jitter: 'none',
+  };
+  try {
+    return await retry(() => connectOnce(uri, options), {
+      policy,
+      retryable: () => true,
+      sleep: options.sleep,
+      onRetry: ({ attempt, delayMs, error }) =>
+        logger.warn('database unreachable, retrying', {
           uri: redactUri(uri),
-          attempts: attempt,
-        });
-        throw err;
-      }
-      options.logger.warn('database unreachable, retrying', {
-        uri: redactUri(uri),
-        attempt,
-        retryInMs: delay,
-        error: (err as Error).message,
-      });
-      await sleep(delay);
-    }
+          attempt,
+          retryInMs: delayMs,
+          error: (error as Error).message,
+        }),
+    });
+  } catch (err) {
+    logger.error('database unreachable, giving up', {
+      uri: redactUri(uri),
+      attempts: policy.attempts,
+    });
+    throw err;
   }
+}
+
+async function connectOnce(uri: string, options: ConnectOptions): Promise<Connection> {
+  const connection = mongoose.createConnection(uri, {
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
+    // Fail fast instead of queueing operations while disconnected: callers decide what to do.
+    bufferCommands: false,
+    autoIndex: true,
+  });
+  try {
+    await connection.asPromise();
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
+  options.logger.info('database connected', { uri: redactUri(uri) });
+  connection.on('disconnected', () => options.logger.warn('database disconnected'));
+  connection.on('reconnected', () => options.logger.info('database reconnected'));
+  return connection;
 }
 
 /** True when the database answers a ping within the timeout. */

@@ -6,6 +6,7 @@
 // their caller retry (Twilio retries a webhook, the outage journal keeps inbound messages, an admin
 // gets a 503). A cron slot has no such caller: node-cron skips a slot whose claim throws. Its claim
 // therefore goes through `retryTransient`.
+import { retry } from '../retry';
 import { isDuplicateKeyError } from './models';
 
 /** SQLite's busy/locked answers (embedded database), and MongoDB's "try again" conditions. */
@@ -24,23 +25,17 @@ export function isTransientDatabaseError(err: unknown): boolean {
 export interface RetryOptions {
   /** Attempts in all, the first included. */
   attempts: number;
-  /** The first wait; each next one doubles, with ±50 % jitter so colliding writers spread out. */
+  /** The first wait; each next one doubles, with jitter so colliding writers spread out. */
   firstWaitMs: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 /** Runs `operation`, trying again after a transient database error; other errors pass through. */
-export async function retryTransient<T>(
-  operation: () => Promise<T>,
-  options: RetryOptions,
-): Promise<T> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (err) {
-      if (attempt >= options.attempts || !isTransientDatabaseError(err)) throw err;
-      await sleep(options.firstWaitMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
-    }
-  }
+export function retryTransient<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const { attempts, firstWaitMs, sleep } = options;
+  return retry(operation, {
+    policy: { attempts, baseDelayMs: firstWaitMs, maxDelayMs: Infinity },
+    retryable: isTransientDatabaseError,
+    sleep,
+  });
 }

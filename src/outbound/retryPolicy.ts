@@ -1,17 +1,13 @@
-// When and how long to wait before sending a failed Twilio request again (pure; no timers).
+// Which failed Twilio requests to send again, and how long Twilio asks us to wait (pure; no
+// timers). The loop and the backoff are src/retry.ts.
 //
 // Twilio's guidance: back off exponentially on 429 (error 20429) and honour Retry-After when sent.
 // https://www.twilio.com/docs/usage/rest-api-best-practices#retry-requests-with-exponential-backoff
 // https://www.twilio.com/docs/api/errors/20429
 
-export interface RetryPolicy {
-  /** Total tries including the first; 1 disables retries. */
-  attempts: number;
-  /** Delay before the first retry; doubles for each further one. */
-  baseDelayMs: number;
-  /** Upper bound on any single wait, including one asked for by Retry-After. */
-  maxDelayMs: number;
-}
+import type { RetryPolicy } from '../retry';
+
+export type { RetryPolicy };
 
 /** 3 tries within about 1.5 s of waiting: the admin API answers synchronously, so stay short. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -39,31 +35,4 @@ export function parseRetryAfter(value: unknown, nowMs: number): number | null {
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
   const at = Date.parse(text);
   return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
-}
-
-/**
- * Delay before retry number `retry` (1 = the first retry). Honours `retryAfterMs` when the server
- * sent one; otherwise exponential backoff with "equal jitter" (half fixed, half random), so
- * instances that failed together do not retry in lockstep yet always wait a little. Both are
- * capped at `maxDelayMs`.
- */
-export function retryDelayMs(
-  retry: number,
-  policy: RetryPolicy,
-  retryAfterMs: number | null,
-  random: () => number = Math.random,
-): number {
-  if (retryAfterMs !== null) return Math.min(retryAfterMs, policy.maxDelayMs);
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.round(exponential / 2 + (exponential / 2) * random());
-}
-
-/** Rejects nonsense early: a policy that never tries, or waits a negative time. */
-export function validateRetryPolicy(policy: RetryPolicy): RetryPolicy {
-  const { attempts, baseDelayMs, maxDelayMs } = policy;
-  if (!Number.isInteger(attempts) || attempts < 1) throw new Error('retry.attempts must be >= 1');
-  if (!(baseDelayMs >= 0) || !(maxDelayMs >= baseDelayMs)) {
-    throw new Error('retry delays must satisfy 0 <= baseDelayMs <= maxDelayMs');
-  }
-  return policy;
 }

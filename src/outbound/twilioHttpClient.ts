@@ -14,14 +14,8 @@
 import twilio from 'twilio';
 import type { Log } from '../logger';
 import { networkErrorCode } from './twilioErrors';
-import {
-  DEFAULT_RETRY_POLICY,
-  isRetryableStatus,
-  parseRetryAfter,
-  retryDelayMs,
-  validateRetryPolicy,
-  type RetryPolicy,
-} from './retryPolicy';
+import { retry, validateRetryPolicy, type RetryPolicy } from '../retry';
+import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter } from './retryPolicy';
 
 type RequestOptions = Parameters<twilio.RequestClient['request']>[0];
 type RequestResult = Awaited<ReturnType<twilio.RequestClient['request']>>;
@@ -38,7 +32,12 @@ export interface TwilioHttpClientOptions {
   timeoutMs?: number;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A response worth another try (429, 5xx), thrown inside the retry loop; the last one is returned. */
+class RetryableResponse extends Error {
+  constructor(readonly response: RequestResult) {
+    super(`HTTP ${response.statusCode}`);
+  }
+}
 const silent: Pick<Log, 'info' | 'warn'> = { warn: () => undefined, info: () => undefined };
 
 /** `https://api.twilio.com/2010-04-01/…` → `<apiUrl>/2010-04-01/…`; other hosts are left alone. */
@@ -53,7 +52,7 @@ export function rewriteTwilioUrl(uri: string, apiUrl: string | undefined): strin
 export class TwilioHttpClient extends twilio.RequestClient {
   private readonly apiUrl: string | undefined;
   private readonly policy: RetryPolicy;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly logger: Pick<Log, 'info' | 'warn'>;
@@ -62,7 +61,7 @@ export class TwilioHttpClient extends twilio.RequestClient {
     super({ autoRetry: false, timeout: options.timeoutMs });
     this.apiUrl = options.apiUrl;
     this.policy = validateRetryPolicy(options.retry ?? DEFAULT_RETRY_POLICY);
-    this.sleep = options.sleep ?? realSleep;
+    this.sleep = options.sleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silent;
@@ -70,41 +69,38 @@ export class TwilioHttpClient extends twilio.RequestClient {
 
   override async request<TData>(opts: RequestOptions): Promise<RequestResult & { body: TData }> {
     const request = { ...opts, uri: rewriteTwilioUrl(opts.uri, this.apiUrl) };
-    for (let attempt = 1; ; attempt++) {
-      const isLast = attempt >= this.policy.attempts;
-      let response: RequestResult;
-      try {
-        response = await super.request(request);
-      } catch (err) {
-        const network = networkErrorCode(err);
-        if (network === null || isLast) throw err;
-        await this.waitBeforeRetry(attempt, null, { error: network });
-        continue;
-      }
-      if (isLast || !isRetryableStatus(response.statusCode)) {
+    const response = await retry(
+      async (attempt) => {
+        const result = await super.request(request);
+        const isLast = attempt >= this.policy.attempts;
+        if (!isLast && isRetryableStatus(result.statusCode)) throw new RetryableResponse(result);
         // The SDK turns a final error response into its RestException, as without us.
-        return response as RequestResult & { body: TData };
-      }
-      const headers = (response.headers ?? {}) as Record<string, unknown>;
-      const retryAfter = parseRetryAfter(headers['retry-after'], this.now());
-      await this.waitBeforeRetry(attempt, retryAfter, {
-        status: response.statusCode,
-        twilioCode: twilioCodeOf(response.body),
-      });
-    }
-  }
-
-  private async waitBeforeRetry(attempt: number, retryAfterMs: number | null, reason: object) {
-    const delayMs = retryDelayMs(attempt, this.policy, retryAfterMs, this.random);
-    // Never the URL with the account SID in it, never headers (Authorization).
-    this.logger.warn('twilio request retry', {
-      attempt,
-      attempts: this.policy.attempts,
-      delayMs,
-      retryAfterMs,
-      ...reason,
-    });
-    await this.sleep(delayMs);
+        return result;
+      },
+      {
+        policy: this.policy,
+        retryable: (err) => err instanceof RetryableResponse || networkErrorCode(err) !== null,
+        requestedDelayMs: (err) => {
+          if (!(err instanceof RetryableResponse)) return null;
+          const headers = (err.response.headers ?? {}) as Record<string, unknown>;
+          return parseRetryAfter(headers['retry-after'], this.now());
+        },
+        // Never the URL with the account SID in it, never headers (Authorization).
+        onRetry: ({ attempt, delayMs, requestedMs, error }) =>
+          this.logger.warn('twilio request retry', {
+            attempt,
+            attempts: this.policy.attempts,
+            delayMs,
+            retryAfterMs: requestedMs,
+            ...(error instanceof RetryableResponse
+              ? { status: error.response.statusCode, twilioCode: twilioCodeOf(error.response.body) }
+              : { error: networkErrorCode(error) }),
+          }),
+        sleep: this.sleep,
+        random: this.random,
+      },
+    );
+    return response as RequestResult & { body: TData };
   }
 }
 

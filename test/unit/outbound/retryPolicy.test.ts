@@ -1,12 +1,6 @@
-import {
-  isRetryableStatus,
-  parseRetryAfter,
-  retryDelayMs,
-  validateRetryPolicy,
-} from '../../../src/outbound/retryPolicy';
+import { isRetryableStatus, parseRetryAfter } from '../../../src/outbound/retryPolicy';
 import { rewriteTwilioUrl } from '../../../src/outbound/twilioHttpClient';
 
-const policy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 
 describe('isRetryableStatus', () => {
@@ -23,27 +17,6 @@ describe('isRetryableStatus', () => {
   });
 });
 
-describe('retryDelayMs', () => {
-  it.each([
-    // [retry, random, expected]: equal jitter between half and all of base·2^(retry-1), capped
-    [1, 0, 50],
-    [1, 1, 100],
-    [2, 0, 100],
-    [3, 0.5, 300],
-    [4, 1, 800],
-    [5, 1, 1000],
-    [9, 0, 500],
-  ])('retry %i with random %d waits %i ms', (retry, random, expected) => {
-    expect(retryDelayMs(retry, policy, null, () => random)).toBe(expected);
-  });
-
-  it('honours Retry-After over backoff, capped at maxDelayMs', () => {
-    expect(retryDelayMs(1, policy, 700, () => 0)).toBe(700);
-    expect(retryDelayMs(1, policy, 0, () => 0)).toBe(0);
-    expect(retryDelayMs(1, policy, 60_000, () => 0)).toBe(1000);
-  });
-});
-
 describe('parseRetryAfter', () => {
   it.each([
     ['2', 2000],
@@ -56,14 +29,6 @@ describe('parseRetryAfter', () => {
     [undefined, null],
   ])('%j → %j ms', (header, expected) => {
     expect(parseRetryAfter(header, NOW)).toBe(expected);
-  });
-});
-
-describe('validateRetryPolicy', () => {
-  it('rejects policies that never try or wait backwards', () => {
-    expect(() => validateRetryPolicy({ attempts: 0, baseDelayMs: 1, maxDelayMs: 1 })).toThrow();
-    expect(() => validateRetryPolicy({ attempts: 2, baseDelayMs: 10, maxDelayMs: 5 })).toThrow();
-    expect(validateRetryPolicy(policy)).toBe(policy);
   });
 });
 
