@@ -68,6 +68,11 @@ export interface ScheduleAction {
   inMs: number;
   template?: string;
   text?: string;
+  /**
+   * The state the thread moves to once the follow-up is sent (null clears it), if the thread is
+   * still in the state this rule left it in; undefined leaves the state alone.
+   */
+  state?: string | null;
 }
 
 export interface Decision {

@@ -47,6 +47,14 @@ export const scheduleSchema = new Schema(
     source: { type: String, enum: ['api', 'rule'], default: 'api' },
     rule: { type: String, default: null },
     /**
+     * A rule's follow-up with `state:`: once sent to a contact, their thread moves from the state
+     * the rule left (`from`) to `to`. A thread in another state by then is left alone.
+     */
+    moveState: {
+      type: new Schema({ from: String, to: String }, { _id: false }),
+      default: null,
+    },
+    /**
      * Incremented on every change. A PATCH applies only to the revision it read, so it cannot
      * overwrite a concurrent change or a claim. (Instances rebuild their cron tasks by comparing
      * cron and timezone on every poll, see scheduler/cronTasks.)

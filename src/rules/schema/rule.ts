@@ -159,7 +159,7 @@ function readReply(r: RuleReader, node: Node | null): ReplyAction | undefined {
 }
 
 function readSchedule(r: RuleReader, node: Node | null): ScheduleAction | undefined {
-  const fields = r.src.readMap(node, 'schedule', ['in', 'template', 'text']);
+  const fields = r.src.readMap(node, 'schedule', ['in', 'template', 'text', 'state']);
   if (fields === null) return undefined;
   const message = readMessageSource(r, node, fields, 'schedule');
   const inField = fields.get('in');
@@ -174,7 +174,9 @@ function readSchedule(r: RuleReader, node: Node | null): ScheduleAction | undefi
     r.src.error(r.src.at(inField), `schedule.in: ${inMs}`);
     return undefined;
   }
-  return message && { inMs, ...message };
+  const stateField = fields.get('state');
+  const state = stateField === undefined ? undefined : readState(r, stateField);
+  return message && { inMs, ...message, ...(state === undefined ? {} : { state }) };
 }
 
 function readSet(r: RuleReader, node: Node | null): Record<string, string> | undefined {
