@@ -1,7 +1,7 @@
 // Runs conversation tests (SPEC §8) in memory: each message goes through the webhook's decision
-// (evaluate) and thread update (stateAfter) on a controlled clock; the follow-ups rules schedule
+// (evaluate) and thread update (applyOutcome) on a controlled clock; the follow-ups rules schedule
 // are sent when a `wait` reaches them. No database, no network, no real time.
-import { stateAfter, type ThreadState } from '../conversations/inbound';
+import { applyOutcome, type ThreadState } from '../conversations/threadState';
 import { countSegments } from '../outbound/segments';
 import {
   firstNamedNumber,
@@ -13,7 +13,7 @@ import {
 } from '../rules';
 import { buildTemplateContext, splitMessage } from '../templates';
 import type { BotContentSnapshot } from './botContent';
-import { evaluate, type Outcome } from './evaluate';
+import { evaluateOn, type Outcome } from './evaluate';
 
 /** The texter of a conversation that names none (555-01xx numbers are reserved for fiction). */
 export const TEST_CONTACT = '+15555550100';
@@ -95,13 +95,15 @@ export function runConversation(
 
   test.steps.forEach((step, index) => {
     if (step.kind === 'send') {
-      const outcome = evaluate(content, {
-        message: { body: step.body, from: contact, to, media: step.media.map((url) => ({ url })) },
-        // As the webhook sees a stored thread: messageCount is what the contact sent before.
-        thread: { ...thread, messageCount: thread.inboundCount },
-        now,
-      });
-      thread = stateAfter(thread, outcome, now);
+      const message = {
+        body: step.body,
+        from: contact,
+        to,
+        media: step.media.map((url) => ({ url })),
+      };
+      // As the webhook sees a stored thread.
+      const outcome = evaluateOn(content, thread, message, now);
+      thread = applyOutcome(thread, outcome, now).thread;
       if (outcome.schedule) {
         pending.push({
           at: outcome.schedule.at,

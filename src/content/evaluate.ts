@@ -1,5 +1,7 @@
 // One message through the rules and templates, without side effects: what the bot would do.
-// The webhook applies the outcome; the test endpoint and the CLI only show it.
+// The webhook applies the outcome (conversations/threadState.ts applyOutcome, then the store); the
+// test endpoint and the CLI only show it.
+import { applyOutcome, type ThreadState } from '../conversations/threadState';
 import { decide, type Decision, type InboundForMatching, type ThreadSnapshot } from '../rules';
 import { buildTemplateContext, buildTwiml } from '../templates';
 import type { BotContentSnapshot } from './botContent';
@@ -35,41 +37,83 @@ export interface EvaluateInput {
 /** The template used when a rule's reply fails to render. */
 export const FALLBACK_TEMPLATE = 'fallback';
 
+/** A message as the webhook, the outage journal and stored history hold it. */
+export interface ReceivedMessage {
+  body: string;
+  from: string;
+  to: string;
+  media: { url: string; contentType?: string | null }[];
+}
+
+/** evaluate() for a message on a thread as the conversation code keeps it (ThreadState). */
+export function evaluateOn(
+  content: BotContentSnapshot,
+  thread: ThreadState,
+  message: ReceivedMessage,
+  now: Date,
+): Outcome {
+  return evaluate(content, {
+    message: {
+      body: message.body,
+      from: message.from,
+      to: message.to,
+      media: message.media.map((m) => ({ url: m.url, contentType: m.contentType ?? undefined })),
+    },
+    // The rules count the messages the contact sent before this one.
+    thread: { ...thread, messageCount: thread.inboundCount },
+    now,
+  });
+}
+
 export function evaluate(content: BotContentSnapshot, input: EvaluateInput): Outcome {
-  const { message, thread, now } = input;
+  const { message, now } = input;
+  const { state, vars, tags, messageCount, optedOut, firstSeen } = input.thread;
+  const thread: ThreadState = {
+    state,
+    vars,
+    tags,
+    inboundCount: messageCount,
+    optedOut,
+    firstSeen,
+  };
   // Inside the try: a rule that fails to decide is answered like one that fails to render.
   let decision: Decision | null = null;
-  const contextFor = (vars: Record<string, unknown>, state: string | null, tags: string[]) =>
+  const contextFor = (contact: ThreadState) =>
     buildTemplateContext({
       message,
       contact: {
         phone: message.from,
-        vars,
-        tags,
-        state,
-        firstSeen: thread.firstSeen ?? now,
+        vars: contact.vars,
+        tags: contact.tags,
+        state: contact.state,
+        firstSeen: contact.firstSeen ?? now,
         // Messages from the contact, this one included.
-        messageCount: thread.messageCount + 1,
+        messageCount: contact.inboundCount,
       },
       match: decision?.match ?? {},
       now,
       rule: decision?.rule ?? null,
     });
+  // The thread with this message counted, before the rule's actions.
+  const counted = applyOutcome(thread, null, now).thread;
 
   try {
-    const d = decide(content.ruleSet, message, thread, now);
+    const d = decide(content.ruleSet, message, input.thread, now);
     decision = d;
     // `set` is rendered first and the reply sees its result ("Nice to meet you, {{vars.name}}").
-    const before = contextFor(thread.vars, thread.state, thread.tags);
+    const before = contextFor(counted);
     const set: Record<string, string> = {};
     for (const [name, source] of Object.entries(d.set)) {
       set[name] = content.templates.renderInline(source, before).trim();
     }
-    const state = d.state === undefined ? thread.state : d.state;
-    const tags = [...new Set([...thread.tags, ...d.tags.add])].filter(
-      (t) => !d.tags.remove.includes(t),
-    );
-    const after = contextFor({ ...thread.vars, ...set }, state, tags);
+    const effect = {
+      set,
+      state: d.state,
+      tags: d.tags,
+      optOut: d.kind === 'opt_out',
+      optIn: d.kind === 'opt_in',
+    };
+    const after = contextFor(applyOutcome(thread, effect, now).thread);
 
     const replies: Outcome['replies'] = [];
     if (d.reply) {
@@ -100,12 +144,8 @@ export function evaluate(content: BotContentSnapshot, input: EvaluateInput): Out
       match: d.match,
       replies,
       twiml: buildTwiml(replies),
-      set,
-      state: d.state,
-      tags: d.tags,
+      ...effect,
       schedule,
-      optOut: d.kind === 'opt_out',
-      optIn: d.kind === 'opt_in',
       error: null,
     };
   } catch (err) {
@@ -117,9 +157,7 @@ export function evaluate(content: BotContentSnapshot, input: EvaluateInput): Out
       try {
         replies = [
           {
-            body: content.templates
-              .render(FALLBACK_TEMPLATE, contextFor(thread.vars, thread.state, thread.tags))
-              .trim(),
+            body: content.templates.render(FALLBACK_TEMPLATE, contextFor(counted)).trim(),
             media: [],
           },
         ];

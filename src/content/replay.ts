@@ -1,10 +1,10 @@
 // Replays stored conversations through a candidate rule set: each thread's inbound messages in
-// order from its first, through the webhook's decision (evaluate) and thread update (stateAfter),
+// order from its first, through the webhook's decision (evaluate) and thread update (applyOutcome),
 // compared with what was answered then. Pure: the history is given, nothing is written.
 import type { StoredThread } from '../analytics/history';
-import { stateAfter, type ThreadState } from '../conversations/inbound';
+import { applyOutcome, newThreadState } from '../conversations/threadState';
 import type { BotContentSnapshot } from './botContent';
-import { evaluate } from './evaluate';
+import { evaluateOn } from './evaluate';
 
 export interface ReplayedMessage {
   contact: string;
@@ -28,27 +28,12 @@ export function replayThread(
   thread: StoredThread,
   since: Date,
 ): ReplayedMessage[] {
-  let state: ThreadState = {
-    state: null,
-    vars: {},
-    tags: [],
-    inboundCount: 0,
-    optedOut: false,
-    firstSeen: null,
-  };
+  let state = newThreadState();
   const replayed: ReplayedMessage[] = [];
   for (const m of thread.inbound) {
-    const outcome = evaluate(content, {
-      message: {
-        body: m.body,
-        from: thread.contact,
-        to: thread.number,
-        media: m.media.map((x) => ({ url: x.url, contentType: x.contentType ?? undefined })),
-      },
-      thread: { ...state, messageCount: state.inboundCount },
-      now: m.createdAt,
-    });
-    state = stateAfter(state, outcome, m.createdAt);
+    const message = { body: m.body, from: thread.contact, to: thread.number, media: m.media };
+    const outcome = evaluateOn(content, state, message, m.createdAt);
+    state = applyOutcome(state, outcome, m.createdAt).thread;
     if (m.createdAt < since) continue;
     const after = { rule: outcome.rule?.id ?? null, reply: outcome.replies.map((r) => r.body) };
     const before = { rule: m.rule, reply: m.replies };

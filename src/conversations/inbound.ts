@@ -1,15 +1,14 @@
 // The inbound pipeline: a texter's message in, the decision applied, the TwiML reply out.
-import { Types } from 'mongoose';
 import type { Clock } from '../clock';
 import type { BotContent } from '../content/botContent';
-import { evaluate, type Outcome } from '../content/evaluate';
-import { derivedId, messageIdFor, threadIdFor } from '../db/ids';
-import { isDuplicateKeyError, type Models } from '../db/models';
-import type { MessageDoc } from '../db/models/message';
+import { evaluateOn, type Outcome } from '../content/evaluate';
+import { threadIdFor } from '../db/ids';
 import type { ThreadDoc } from '../db/models/thread';
 import type { Log } from '../logger';
+import type { DecisionKind } from '../rules';
 import { buildTwiml } from '../templates';
 import type { ConversationStore } from './store';
+import { applyOutcome, threadState, type ThreadState } from './threadState';
 
 export interface InboundMessage {
   messageSid: string;
@@ -17,16 +16,6 @@ export interface InboundMessage {
   to: string;
   body: string;
   media: { url: string; contentType: string | null }[];
-}
-
-/** What the outage cache keeps of a thread: enough to decide the next message without the database. */
-export interface ThreadState {
-  state: string | null;
-  vars: Record<string, unknown>;
-  tags: string[];
-  inboundCount: number;
-  optedOut: boolean;
-  firstSeen: Date | null;
 }
 
 export interface InboundResult {
@@ -40,53 +29,24 @@ export interface InboundResult {
 }
 
 export interface InboundServiceOptions {
-  models: Models;
+  /** Every read and write of threads and messages goes through the store. */
   store: ConversationStore;
   content: BotContent;
   clock: Clock;
   logger: Log;
   timezone: string;
-  /** Called once per new inbound message, once it is stored: metrics, the console's live inbox. */
+  /**
+   * Called once per new inbound message, once it is stored and before the reply: metrics, the
+   * console's live inbox, rule analytics. The reply waits for it.
+   */
   onInbound?: (
-    kind: string,
+    kind: DecisionKind | 'no_rules',
     rule: string | null,
-    stored: { contact: string; number: string; at: Date },
-  ) => void;
+    stored: { contact: string; number: string; at: Date; body: string },
+  ) => void | Promise<void>;
 }
 
 const EMPTY_TWIML = buildTwiml([]);
-
-/** What the rules see of a stored thread. */
-export function threadState(thread: ThreadDoc): ThreadState {
-  return {
-    state: thread.state ?? null,
-    vars: (thread.vars as Record<string, unknown>) ?? {},
-    tags: thread.tags ?? [],
-    inboundCount: thread.inboundCount ?? 0,
-    optedOut: Boolean(thread.optedOut),
-    firstSeen: thread.firstMessageAt ?? null,
-  };
-}
-
-/** The thread as it will be once the outcome is applied (for the outage cache). */
-export function stateAfter(
-  thread: ThreadState | ThreadDoc,
-  outcome: Outcome | null,
-  now: Date,
-): ThreadState {
-  const before = 'contact' in thread ? threadState(thread) : thread;
-  const tags = new Set(before.tags);
-  for (const t of outcome?.tags.add ?? []) tags.add(t);
-  for (const t of outcome?.tags.remove ?? []) tags.delete(t);
-  return {
-    state: outcome && outcome.state !== undefined ? outcome.state : before.state,
-    vars: { ...before.vars, ...(outcome?.set ?? {}) },
-    tags: [...tags],
-    inboundCount: before.inboundCount + 1,
-    optedOut: outcome?.optOut ? true : outcome?.optIn ? false : before.optedOut,
-    firstSeen: before.firstSeen ?? now,
-  };
-}
 
 export class InboundService {
   constructor(private readonly o: InboundServiceOptions) {}
@@ -99,18 +59,17 @@ export class InboundService {
     );
   }
 
+  /** Read → decide → write through the store, inside the thread's lock. */
   private async handleInOrder(msg: InboundMessage, receivedAt?: Date): Promise<InboundResult> {
     const key = `in:${msg.messageSid}`;
-    const id = messageIdFor(key);
+    const now = receivedAt ?? this.o.clock.now();
     // One read by _id: the thread as it stands. Whether Twilio sent this MessageSid before is
     // answered by the insert below (its key is unique), which saves a read on every message.
-    const existingThread = await this.o.models.Thread.findById(
-      threadIdFor(msg.from, msg.to),
-    ).lean<ThreadDoc>();
-
-    const now = receivedAt ?? this.o.clock.now();
-    const thread = existingThread ?? (await this.o.store.ensureThread(msg.from, msg.to));
-    const outcome = this.decide(msg, thread, now);
+    const thread =
+      (await this.o.store.findThread(msg.from, msg.to)) ??
+      (await this.o.store.ensureThread(msg.from, msg.to));
+    const before = threadState(thread);
+    const outcome = this.decide(msg, before, now);
     if (outcome?.error) {
       this.o.logger.error('reply failed; answered with the fallback', {
         rule: outcome.rule?.id,
@@ -118,81 +77,33 @@ export class InboundService {
       });
     }
     const twiml = outcome?.twiml ?? EMPTY_TWIML;
-    const ruleId = outcome?.rule?.id ?? null;
-
-    // One ordered insert of the message and its replies. The inbound key is the gate: if
-    // Twilio's retry raced us here, its insert fails first and nothing of ours is stored twice.
+    const rule = outcome?.rule?.id ?? null;
     const replies = outcome?.replies ?? [];
-    try {
-      await this.o.models.Message.insertMany(
-        [
-          {
-            _id: id,
-            key,
-            thread: thread._id,
-            direction: 'inbound',
-            contact: msg.from,
-            number: msg.to,
-            body: msg.body,
-            media: msg.media,
-            sid: msg.messageSid,
-            status: 'received',
-            rule: ruleId,
-            replyTwiml: twiml,
-            seq: (thread.inboundCount ?? 0) + 1,
-            createdAt: now,
-          },
-          ...replies.map((r, i) => ({
-            _id: messageIdFor(`reply:${msg.messageSid}:${i}`),
-            key: `reply:${msg.messageSid}:${i}`,
-            thread: thread._id,
-            direction: 'outbound',
-            contact: msg.from,
-            number: msg.to,
-            body: r.body,
-            media: r.media.map((url) => ({ url, contentType: null })),
-            status: 'twiml',
-            rule: ruleId,
-            // A millisecond apart, so "newest first" lists the replies after their message.
-            createdAt: new Date(now.getTime() + i + 1),
-          })),
-        ],
-        { ordered: true },
-      );
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      return this.answerRepeat(msg, thread, id);
-    }
+    const stored = await this.o.store.insertInbound(thread, {
+      key,
+      sid: msg.messageSid,
+      body: msg.body,
+      media: msg.media,
+      rule,
+      replyTwiml: twiml,
+      seq: before.inboundCount + 1,
+      at: now,
+      replies,
+    });
+    if (!stored) return this.answerRepeat(msg, thread, key);
 
-    await this.takeIn(thread, outcome, msg, key, now);
+    const after = await this.takeIn(thread, before, outcome, msg, key, now);
     this.o.logger.info('inbound handled', {
       kind: outcome?.kind ?? 'no_rules',
-      rule: ruleId,
+      rule,
       replies: replies.length,
     });
-    return {
-      twiml,
-      duplicate: false,
-      kind: outcome?.kind ?? 'no_rules',
-      rule: ruleId,
-      thread: stateAfter(thread, outcome, now),
-    };
+    return { twiml, duplicate: false, kind: outcome?.kind ?? 'no_rules', rule, thread: after };
   }
 
-  private decide(msg: InboundMessage, thread: ThreadDoc, now: Date): Outcome | null {
+  private decide(msg: InboundMessage, thread: ThreadState, now: Date): Outcome | null {
     const content = this.o.content.current();
-    if (!content) return null;
-    const state = threadState(thread);
-    return evaluate(content, {
-      message: {
-        body: msg.body,
-        from: msg.from,
-        to: msg.to,
-        media: msg.media.map((m) => ({ url: m.url, contentType: m.contentType ?? undefined })),
-      },
-      thread: { ...state, messageCount: state.inboundCount },
-      now,
-    });
+    return content ? evaluateOn(content, thread, msg, now) : null;
   }
 
   /**
@@ -203,15 +114,9 @@ export class InboundService {
   private async answerRepeat(
     msg: InboundMessage,
     thread: ThreadDoc,
-    id: string,
+    key: string,
   ): Promise<InboundResult> {
-    const first = await this.o.models.Message.findById(id, {
-      key: 1,
-      replyTwiml: 1,
-      rule: 1,
-      seq: 1,
-      createdAt: 1,
-    }).lean<MessageDoc>();
+    const first = await this.o.store.findByKey(key);
     const repeat: InboundResult = {
       twiml: first?.replyTwiml ?? EMPTY_TWIML,
       duplicate: true,
@@ -222,12 +127,13 @@ export class InboundService {
     // have none and count as taken in.)
     if (!first?.seq || (thread.inboundCount ?? 0) >= first.seq) return repeat;
 
-    const outcome = this.decide(msg, thread, first.createdAt);
-    await this.takeIn(thread, outcome, msg, first.key, first.createdAt);
+    const before = threadState(thread);
+    const outcome = this.decide(msg, before, first.createdAt);
+    const after = await this.takeIn(thread, before, outcome, msg, first.key, first.createdAt);
     this.o.logger.warn('finished a message an earlier attempt stored but did not apply', {
       rule: outcome?.rule?.id ?? null,
     });
-    return { ...repeat, thread: stateAfter(thread, outcome, first.createdAt) };
+    return { ...repeat, thread: after };
   }
 
   /**
@@ -237,76 +143,45 @@ export class InboundService {
    */
   private async takeIn(
     thread: ThreadDoc,
+    before: ThreadState,
     outcome: Outcome | null,
     msg: InboundMessage,
     key: string,
     now: Date,
-  ): Promise<void> {
-    if (outcome?.schedule) await this.scheduleFollowUp(thread, outcome, msg, key);
+  ): Promise<ThreadState> {
+    const { thread: after, changes } = applyOutcome(before, outcome, now);
+    if (outcome?.schedule) await this.scheduleFollowUp(thread, outcome, key);
     // Opt-out is per contact: record it (or clear it) for all of the contact's threads.
     if (outcome?.optOut)
       await this.o.store.setOptedOut(thread.contact, thread.number, true, 'keyword');
     if (outcome?.optIn) await this.o.store.setOptedOut(thread.contact, null, false);
-
-    const set: Record<string, unknown> = { lastMessageAt: now, lastInbound: key };
-    if (!thread.firstMessageAt) set.firstMessageAt = now;
-    if (outcome) {
-      for (const [name, value] of Object.entries(outcome.set)) set[`vars.${name}`] = value;
-      if (outcome.state !== undefined) set.state = outcome.state;
-      if (outcome.tags.add.length || outcome.tags.remove.length) {
-        const tags = new Set(thread.tags ?? []);
-        for (const t of outcome.tags.add) tags.add(t);
-        for (const t of outcome.tags.remove) tags.delete(t);
-        set.tags = [...tags];
-      }
-      if (outcome.optOut) Object.assign(set, { optedOut: true, optedOutAt: now });
-    }
-    const replies = outcome?.replies.length ?? 0;
-    // Guarded: of a first attempt still running (on another instance) and a repeat finishing the
-    // same message, only the first update to arrive counts it.
-    await this.o.models.Thread.updateOne(
-      { _id: thread._id, lastInbound: { $ne: key } },
-      { $set: set, $inc: { inboundCount: 1, messageCount: 1 + replies } },
-    );
-    this.o.onInbound?.(outcome?.kind ?? 'no_rules', outcome?.rule?.id ?? null, {
+    await this.o.store.takeIn(thread, key, changes, outcome?.replies.length ?? 0, now);
+    await this.o.onInbound?.(outcome?.kind ?? 'no_rules', outcome?.rule?.id ?? null, {
       contact: thread.contact,
       number: thread.number,
       at: now,
+      body: msg.body,
     });
+    return after;
   }
 
   /** A rule's `schedule:` action becomes a one-off schedule the scheduler sends later. */
-  private async scheduleFollowUp(
-    thread: ThreadDoc,
-    outcome: Outcome,
-    msg: InboundMessage,
-    key: string,
-  ): Promise<void> {
+  private async scheduleFollowUp(thread: ThreadDoc, outcome: Outcome, key: string): Promise<void> {
     const s = outcome.schedule!;
-    // Its id comes from the message, so finishing the message again cannot schedule it twice.
-    const _id = new Types.ObjectId(derivedId('follow-up', key));
-    try {
-      await this.o.models.Schedule.create({
-        _id,
-        name: `${outcome.rule?.id ?? 'rule'} follow-up`,
-        to: [msg.from],
-        from: msg.to,
-        body: s.body ?? null,
-        template: s.template ?? null,
-        vars: {},
-        sendAt: s.at,
-        nextRunAt: s.at,
-        timezone: this.o.timezone,
-        source: 'rule',
-        rule: outcome.rule?.id ?? null,
-        status: 'active',
-      });
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return; // scheduled by the attempt that stored the message
-      throw err;
-    }
+    const rule = outcome.rule?.id ?? null;
+    const scheduled = await this.o.store.scheduleFollowUp(key, {
+      name: `${rule ?? 'rule'} follow-up`,
+      rule,
+      to: thread.contact,
+      from: thread.number,
+      at: s.at,
+      body: s.body ?? null,
+      template: s.template ?? null,
+      timezone: this.o.timezone,
+    });
+    if (!scheduled) return; // scheduled by the attempt that stored the message
     this.o.logger.info('follow-up scheduled', {
-      rule: outcome.rule?.id,
+      rule,
       at: s.at.toISOString(),
       thread: String(thread._id),
     });

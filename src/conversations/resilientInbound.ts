@@ -3,18 +3,13 @@
 import type { Connection } from 'mongoose';
 import type { Clock } from '../clock';
 import type { BotContent } from '../content/botContent';
-import { evaluate } from '../content/evaluate';
+import { evaluateOn } from '../content/evaluate';
 import { isDatabaseUnavailable, pingDatabase } from '../db/connection';
 import type { Log } from '../logger';
 import { buildTwiml } from '../templates';
-import {
-  stateAfter,
-  type InboundMessage,
-  type InboundResult,
-  type InboundService,
-  type ThreadState,
-} from './inbound';
+import type { InboundMessage, InboundResult, InboundService } from './inbound';
 import type { InboundJournal } from './journal';
+import { applyOutcome, newThreadState, type ThreadState } from './threadState';
 
 export interface ResilientInboundOptions {
   inbound: InboundService;
@@ -108,31 +103,13 @@ export class ResilientInbound {
       return { twiml: earlier, duplicate: true, kind: 'duplicate', rule: null };
 
     const now = this.o.clock.now();
-    const cached = this.threads.get(this.key(msg)) ?? {
-      state: null,
-      vars: {},
-      tags: [],
-      inboundCount: 0,
-      optedOut: false,
-      firstSeen: null,
-    };
+    const cached = this.threads.get(this.key(msg)) ?? newThreadState();
     const content = this.o.content.current();
-    const outcome = content
-      ? evaluate(content, {
-          message: {
-            body: msg.body,
-            from: msg.from,
-            to: msg.to,
-            media: msg.media.map((m) => ({ url: m.url })),
-          },
-          thread: { ...cached, messageCount: cached.inboundCount },
-          now,
-        })
-      : null;
+    const outcome = content ? evaluateOn(content, cached, msg, now) : null;
     const twiml = outcome?.twiml ?? buildTwiml([]);
     this.o.journal.append({ message: msg, receivedAt: now.toISOString(), twiml });
     this.answered.set(msg.messageSid, twiml);
-    this.remember(msg, stateAfter(cached, outcome, now));
+    this.remember(msg, applyOutcome(cached, outcome, now).thread);
     return {
       twiml,
       duplicate: false,

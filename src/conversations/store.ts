@@ -1,11 +1,13 @@
-// Writes threads and messages: the only code that does. Exactly-once rests on the messages' unique `key`.
-import type { Types } from 'mongoose';
-import { messageIdFor, threadIdFor } from '../db/ids';
+// Writes threads and messages (and the follow-ups messages schedule): the only code that does.
+// Exactly-once rests on the messages' unique `key`.
+import { Types } from 'mongoose';
+import { derivedId, messageIdFor, threadIdFor } from '../db/ids';
 import { KeyedLock } from './keyedLock';
 import type { Clock } from '../clock';
 import { isDuplicateKeyError, type Models } from '../db/models';
 import type { MessageDoc, MessageStatus } from '../db/models/message';
 import type { ThreadDoc } from '../db/models/thread';
+import type { ThreadChanges } from './threadState';
 
 /**
  * Delivery statuses in the order Twilio moves through them; a status never moves backwards.
@@ -62,6 +64,32 @@ export interface AttemptLease {
   owner: string;
   until: Date;
   at: Date;
+}
+
+/** An inbound message and the replies its TwiML answered it with, stored together. */
+export interface InboundRecord {
+  key: string;
+  sid: string;
+  body: string;
+  media: { url: string; contentType: string | null }[];
+  rule: string | null;
+  replyTwiml: string;
+  /** The thread's count of messages from the contact once it takes this one in. */
+  seq: number;
+  at: Date;
+  replies: { body: string; media: string[] }[];
+}
+
+/** A rule's follow-up: a one-off schedule the scheduler sends later. */
+export interface FollowUp {
+  name: string;
+  rule: string | null;
+  to: string;
+  from: string;
+  at: Date;
+  body: string | null;
+  template: string | null;
+  timezone: string;
 }
 
 /** Statuses of a send whose outcome at Twilio is not known yet. */
@@ -151,6 +179,110 @@ export class ConversationStore {
         { contact: phone, optedOut: true },
         { $set: { optedOut: false, optedOutAt: null } },
       );
+    }
+  }
+
+  /**
+   * Stores an inbound message and its replies in one ordered insert. False when its key was
+   * stored before (Twilio's retry, a journal replay, a retry racing us): the inbound key fails
+   * first, so nothing of this attempt is stored twice.
+   */
+  async insertInbound(
+    thread: Pick<ThreadDoc, '_id' | 'contact' | 'number'>,
+    record: InboundRecord,
+  ): Promise<boolean> {
+    const common = { thread: thread._id, contact: thread.contact, number: thread.number };
+    try {
+      await this.models.Message.insertMany(
+        [
+          {
+            ...common,
+            _id: messageIdFor(record.key),
+            key: record.key,
+            direction: 'inbound',
+            body: record.body,
+            media: record.media,
+            sid: record.sid,
+            status: 'received',
+            rule: record.rule,
+            replyTwiml: record.replyTwiml,
+            seq: record.seq,
+            createdAt: record.at,
+          },
+          ...record.replies.map((r, i) => ({
+            ...common,
+            _id: messageIdFor(`reply:${record.sid}:${i}`),
+            key: `reply:${record.sid}:${i}`,
+            direction: 'outbound',
+            body: r.body,
+            media: r.media.map((url) => ({ url, contentType: null })),
+            status: 'twiml',
+            rule: record.rule,
+            // A millisecond apart, so "newest first" lists the replies after their message.
+            createdAt: new Date(record.at.getTime() + i + 1),
+          })),
+        ],
+        { ordered: true },
+      );
+      return true;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * The thread takes in its stored inbound message `key`: counts it and its `replies`, and writes
+   * what the message changed (applyOutcome's `changes`). Guarded: of a first attempt still
+   * running (on another instance) and a repeat finishing the same message, only the first update
+   * to arrive counts it.
+   */
+  async takeIn(
+    thread: Pick<ThreadDoc, '_id'>,
+    key: string,
+    changes: ThreadChanges,
+    replies: number,
+    at: Date,
+  ): Promise<void> {
+    const set: Record<string, unknown> = { lastMessageAt: at, lastInbound: key };
+    if (changes.firstSeen) set.firstMessageAt = changes.firstSeen;
+    for (const [name, value] of Object.entries(changes.vars)) set[`vars.${name}`] = value;
+    if (changes.state !== undefined) set.state = changes.state;
+    if (changes.tags) set.tags = changes.tags;
+    if (changes.optedOut !== undefined) {
+      Object.assign(set, { optedOut: changes.optedOut, optedOutAt: changes.optedOut ? at : null });
+    }
+    await this.models.Thread.updateOne(
+      { _id: thread._id, lastInbound: { $ne: key } },
+      { $set: set, $inc: { inboundCount: 1, messageCount: 1 + replies } },
+    );
+  }
+
+  /**
+   * Schedules a rule's follow-up under an id derived from the message's key, so finishing the
+   * message again cannot schedule it twice. False when it was scheduled before.
+   */
+  async scheduleFollowUp(messageKey: string, f: FollowUp): Promise<boolean> {
+    try {
+      await this.models.Schedule.create({
+        _id: new Types.ObjectId(derivedId('follow-up', messageKey)),
+        name: f.name,
+        to: [f.to],
+        from: f.from,
+        body: f.body,
+        template: f.template,
+        vars: {},
+        sendAt: f.at,
+        nextRunAt: f.at,
+        timezone: f.timezone,
+        source: 'rule',
+        rule: f.rule,
+        status: 'active',
+      });
+      return true;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return false;
+      throw err;
     }
   }
 

@@ -34,11 +34,7 @@ export function decide(
 
 /** The same decision found by checking every rule in order; the baseline for tests and benchmarks. */
 export function decideWithoutIndex(
-  ruleSet: RuleSet,
-  message: InboundForMatching,
-  thread: ThreadSnapshot,
-  now: Date,
-  stats?: DecideStats,
+  ...[ruleSet, message, thread, now, stats]: Parameters<typeof decide>
 ): Decision {
   return decideWith(ruleSet, message, thread, localTimeAt(now), false, stats);
 }
