@@ -126,7 +126,6 @@ export function createServices(
   // The console's live inbox: the pipeline says when a message is stored; event streams listen.
   const liveEvents = new LiveEvents();
   const inbound = new InboundService({
-    models,
     store,
     content,
     clock,
