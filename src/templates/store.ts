@@ -1,6 +1,5 @@
 // The reply templates in force: read from TEMPLATES_DIR, compiled once, rendered many times.
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readEditorFiles } from '../editorFiles';
 import { compileSource, type PartialReference, type SourceProblem } from './compile';
 import type { TemplateContext } from './context';
 import {
@@ -70,41 +69,12 @@ export async function loadTemplateFiles(
   dir: string,
   options: LoadTemplateFilesOptions = {},
 ): Promise<TemplateFile[]> {
-  const base = options.relativeTo ?? process.cwd();
-  const found = await listTemplateFiles(dir, '');
-  found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return Promise.all(
-    found.map(async ({ fullPath, name }) => ({
-      path: displayPath(fullPath, base),
-      name,
-      content: await readFile(fullPath, 'utf8'),
-    })),
-  );
-}
-
-async function listTemplateFiles(
-  dir: string,
-  prefix: string,
-): Promise<{ fullPath: string; name: string }[]> {
-  const found: { fullPath: string; name: string }[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith('.')) continue;
-    const fullPath = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      found.push(...(await listTemplateFiles(fullPath, `${prefix}${entry.name}/`)));
-    } else if (entry.isFile() && TEMPLATE_FILE.test(entry.name)) {
-      found.push({ fullPath, name: prefix + entry.name.replace(TEMPLATE_FILE, '') });
-    }
-  }
-  return found;
-}
-
-/** "templates/hours.hbs" when under `base`, the absolute path otherwise; always with "/". */
-function displayPath(fullPath: string, base: string): string {
-  const relative = path.relative(base, fullPath);
-  const shown =
-    relative.startsWith('..') || path.isAbsolute(relative) ? path.resolve(fullPath) : relative;
-  return shown.split(path.sep).join('/');
+  const files = await readEditorFiles(dir, {
+    pattern: TEMPLATE_FILE,
+    recursive: true,
+    relativeTo: options.relativeTo,
+  });
+  return files.map((file) => ({ ...file, name: file.name.replace(TEMPLATE_FILE, '') }));
 }
 
 /**
