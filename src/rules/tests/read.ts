@@ -19,10 +19,32 @@ import type {
 const TEST_KEYS = ['name', 'contact', 'to', 'start', 'given', 'steps'];
 const GIVEN_KEYS = ['state', 'vars', 'tags', 'messages', 'opted_out'];
 const STEP_KEYS = ['send', 'wait', 'media', 'expect'];
-const EXPECT_KEYS = [
-  'rule', 'reply', 'reply_contains', 'reply_matches', 'no_reply', 'state', 'vars',
-  'tags_include', 'tags_exclude', 'opted_out', 'sent', 'sent_contains', 'segments_max',
-]; // prettier-ignore
+type ExpectReader = (src: SourceFile, value: Node | null, what: string) => StepExpectation;
+
+/** Each key of `expect`: how its value is read, into which field. */
+const EXPECT_READERS: Record<string, ExpectReader> = {
+  rule: (src, value, what) => ({ rule: nullableText(src, value, what) }),
+  reply: (src, value, what) => ({ reply: src.textList(value, what) }),
+  reply_contains: (src, value, what) => ({ replyContains: src.textList(value, what) }),
+  reply_matches: (src, value, what) => {
+    const source = src.text(value, what);
+    return source === undefined ? {} : { replyMatches: regex(src, value, source, what) };
+  },
+  no_reply: (src, value, what) => ({ noReply: src.bool(value, what) }),
+  state: (src, value, what) => ({ state: nullableText(src, value, what) }),
+  vars: (src, value, what) => ({ vars: scalarMap(src, value, what) }),
+  tags_include: (src, value, what) => ({ tagsInclude: src.textList(value, what) }),
+  tags_exclude: (src, value, what) => ({ tagsExclude: src.textList(value, what) }),
+  opted_out: (src, value, what) => ({ optedOut: src.bool(value, what) }),
+  sent: (src, value, what) => ({ sent: src.list(value, what) }),
+  sent_contains: (src, value, what) => ({ sentContains: src.textList(value, what) }),
+  segments_max: (src, value, what) => {
+    const n = count(src, value, what);
+    if (n < 1) src.error(value, `${what} must be at least 1`);
+    return { segmentsMax: n };
+  },
+};
+const EXPECT_KEYS = Object.keys(EXPECT_READERS);
 /** Keys about the reply to a message: a `wait` step has none. */
 const REPLY_KEYS = ['rule', 'reply', 'reply_contains', 'reply_matches', 'no_reply', 'segments_max'];
 /** Keys about what follow-ups sent: only a `wait` sends them. */
@@ -202,52 +224,7 @@ function readExpect(
       src.error(field.key, `${what} is about follow-ups, which are sent during a wait step`);
       continue;
     }
-    switch (field.name) {
-      case 'rule':
-        expect.rule = nullableText(src, value, what);
-        break;
-      case 'reply':
-        expect.reply = src.textList(value, what);
-        break;
-      case 'reply_contains':
-        expect.replyContains = src.textList(value, what);
-        break;
-      case 'reply_matches': {
-        const source = src.text(value, what);
-        if (source !== undefined) expect.replyMatches = regex(src, value, source, what);
-        break;
-      }
-      case 'no_reply':
-        expect.noReply = src.bool(value, what);
-        break;
-      case 'state':
-        expect.state = nullableText(src, value, what);
-        break;
-      case 'vars':
-        expect.vars = scalarMap(src, value, what);
-        break;
-      case 'tags_include':
-        expect.tagsInclude = src.textList(value, what);
-        break;
-      case 'tags_exclude':
-        expect.tagsExclude = src.textList(value, what);
-        break;
-      case 'opted_out':
-        expect.optedOut = src.bool(value, what);
-        break;
-      case 'sent':
-        expect.sent = src.list(value, what);
-        break;
-      case 'sent_contains':
-        expect.sentContains = src.textList(value, what);
-        break;
-      case 'segments_max': {
-        const n = count(src, value, what);
-        if (n < 1) src.error(value, `${what} must be at least 1`);
-        expect.segmentsMax = n;
-        break;
-      }
-    }
+    Object.assign(expect, EXPECT_READERS[field.name](src, value, what));
   }
   return src.errors.length === before ? expect : undefined;
 }
