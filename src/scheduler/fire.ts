@@ -4,7 +4,8 @@ import type { ScheduleDoc, ScheduleModel } from '../db/models/schedule';
 import type { RunStatus, ScheduleRunDoc } from '../db/models/scheduleRun';
 import type { Log } from '../logger';
 import { upcomingRuns } from './cronSpec';
-import { fanOut, type FanOutDeps } from './fanout';
+import { fanOut, type FanOutCounts, type FanOutDeps } from './fanout';
+import { FireWatch } from './fireWatch';
 import type { RunLedger } from './runs';
 
 /** @deprecated cronTasks.ts, scheduler.ts and recovery.ts still import this name; it is Log. */
@@ -38,8 +39,21 @@ const OUTAGE_RETRY_MAX_MS = 60_000;
  */
 export type FireResult = 'done' | 'canceled' | 'paused' | 'failed' | 'released' | 'lost';
 
+/**
+ * How a fire's sending stopped, as one value: `done` every recipient was handled; `lost` another
+ * instance took the lease over; `halted` the schedule was canceled or paused; `released` this
+ * instance is shutting down and hands the fire back.
+ */
+export type FireStop =
+  | { kind: 'done'; counts: FanOutCounts }
+  | { kind: 'lost' }
+  | { kind: 'halted'; as: 'canceled' | 'paused'; counts: FanOutCounts }
+  | { kind: 'released' };
+
 /** A finished one-off's schedule status follows its run. */
 type OneOffEnd = Exclude<RunStatus, 'running'>;
+
+type FireMeta = { schedule: string; fireAt: string };
 
 export class FireRunner {
   /** Per schedule, the cancel checks of its fan-outs under way: poked when the schedule changes here. */
@@ -54,16 +68,37 @@ export class FireRunner {
 
   /** Runs a fire this instance owns. `resumed`: taken over from an instance whose lease ran out. */
   async run(run: ScheduleRunDoc, resumed: boolean): Promise<FireResult> {
-    const { ledger, logger } = this.d;
     const meta = { schedule: String(run.schedule), fireAt: run.fireAt.toISOString() };
     if (resumed) {
       const inFlight = await this.resolveInFlight(run);
-      logger.warn('resuming a fire whose instance stopped', {
+      this.d.logger.warn('resuming a fire whose instance stopped', {
         ...meta,
         previousOwnerSends: inFlight,
       });
     }
     const schedule = await this.d.Schedule.findById(run.schedule).lean<ScheduleDoc>();
+    const refused = await this.refuse(run, schedule, meta);
+    if (refused !== null || !schedule) return refused ?? 'canceled';
+
+    const watch = new FireWatch(this.d, run);
+    const unwatch = this.register(String(run.schedule), watch.poke);
+    try {
+      return await this.settle(run, schedule, await this.sendAll(run, schedule, watch, meta), meta);
+    } catch (err) {
+      return await this.interrupted(run, schedule, err, meta);
+    } finally {
+      watch.close();
+      unwatch();
+    }
+  }
+
+  /** A fire that sends nothing: its schedule is gone, canceled, paused, or names no template we have. */
+  private async refuse(
+    run: ScheduleRunDoc,
+    schedule: ScheduleDoc | null,
+    meta: FireMeta,
+  ): Promise<FireResult | null> {
+    const { ledger, logger } = this.d;
     if (!schedule || schedule.status === 'canceled') {
       await ledger.finish(run, 'canceled');
       return 'canceled';
@@ -81,120 +116,111 @@ export class FireRunner {
       logger.error('scheduled fire failed', { ...meta, error });
       return 'failed';
     }
+    return null;
+  }
 
-    let lost = false;
-    // `canceled` stops the fan-out when an admin canceled or paused the schedule; `haltedAs` says which.
-    let canceled = false;
-    let haltedAs: 'canceled' | 'paused' = 'canceled';
-    const checkCanceled = async () => {
-      const current = await this.d.Schedule.findById(run.schedule, { status: 1 }).lean<{
-        status: string;
-      }>();
-      if (!current || current.status === 'canceled') {
-        canceled = true;
-        haltedAs = 'canceled';
-      } else if (current.status === 'paused' && !canceled) {
-        canceled = true;
-        haltedAs = 'paused';
-      }
+  /** poke(schedule) reaches `check` until the returned function is called. */
+  private register(schedule: string, check: () => void): () => void {
+    const watchers = this.watchers.get(schedule) ?? new Set();
+    this.watchers.set(schedule, watchers.add(check));
+    return () => {
+      watchers.delete(check);
+      if (watchers.size === 0) this.watchers.delete(schedule);
     };
-    const id = String(run.schedule);
-    const watch = () => void checkCanceled().catch(() => undefined);
-    const watchers = this.watchers.get(id) ?? new Set();
-    this.watchers.set(id, watchers.add(watch));
-    const cancelCheck = setInterval(watch, this.d.cancelCheckMs);
-    // Renews the run's lease only (a one-off's old claim defers to this lease in recovery).
-    const heartbeat = setInterval(() => {
-      ledger
-        .renew(run)
-        .then((owned) => {
-          if (!owned) lost = true;
-        })
-        .catch((err: Error) =>
-          logger.warn('lease renewal failed', { ...meta, error: err.message }),
-        );
-    }, this.d.heartbeatMs);
+  }
 
-    try {
-      const control = {
-        stopped: () => lost || canceled || this.d.stopping(),
-        checkpoint: checkCanceled,
-      };
-      // Sends that Twilio failed (an outage) are tried again on their own records, so a scheduled
-      // message is late rather than lost, until the fire is MISSED_GRACE late (a recurring fire:
-      // until its next fire). Past that, even a resumed fire leaves them failed.
-      const deadline = this.retryDeadline(schedule, run.fireAt);
-      const inTime = (wait = 0) => this.d.clock.now().getTime() + wait <= deadline;
-      let { end, counts } = await fanOut(this.d, schedule, run.fireAt, control, {
-        retryDeferred: inTime(),
+  /**
+   * The fan-out, then passes over the sends Twilio failed (an outage), until every recipient is
+   * handled or something stops it. A scheduled message is late rather than lost, until the fire
+   * is MISSED_GRACE late (a recurring fire: until its next fire); past that, even a resumed fire
+   * leaves them failed.
+   */
+  private async sendAll(
+    run: ScheduleRunDoc,
+    schedule: ScheduleDoc,
+    watch: FireWatch,
+    meta: FireMeta,
+  ): Promise<FireStop> {
+    const control = {
+      stopped: () => watch.interruption !== null || this.d.stopping(),
+      checkpoint: () => watch.checkSchedule(),
+    };
+    const deadline = this.retryDeadline(schedule, run.fireAt);
+    const inTime = (wait = 0) => this.d.clock.now().getTime() + wait <= deadline;
+    let pass = await fanOut(this.d, schedule, run.fireAt, control, { retryDeferred: inTime() });
+    let counts = pass.counts;
+    let wait = this.d.outageRetryMs;
+    while (pass.end === 'completed' && counts.deferred > 0 && inTime(wait)) {
+      this.d.logger.warn('Twilio failed some scheduled sends; trying them again later', {
+        ...meta,
+        deferred: counts.deferred,
+        inMs: wait,
       });
-      for (let wait = this.d.outageRetryMs; end === 'completed' && counts.deferred > 0;) {
-        if (!inTime(wait)) break;
-        logger.warn('Twilio failed some scheduled sends; trying them again later', {
-          ...meta,
-          deferred: counts.deferred,
-          inMs: wait,
-        });
-        if (!(await pause(wait, control.stopped))) {
-          end = 'stopped';
-          break;
-        }
-        // Only the deferred sends: the recipients were fixed when the fire went out.
-        const retried = await fanOut(this.d, schedule, run.fireAt, control, {
-          retryDeferred: true,
-          deferredOnly: true,
-        });
-        end = retried.end;
-        counts = {
-          sent: counts.sent + retried.counts.sent,
-          skipped: counts.skipped + retried.counts.skipped,
-          failed: counts.failed + retried.counts.failed,
-          already: counts.already,
-          deferred: retried.counts.deferred,
-        };
-        wait = Math.min(wait * 2, OUTAGE_RETRY_MAX_MS);
-      }
-      if (end === 'completed') {
-        // Every recipient was handled, even if a cancel or a shutdown came while the last sends
-        // were in flight. Only a lease lost meanwhile leaves the finishing to the new owner.
-        if (!(await ledger.finish(run, 'done'))) {
-          logger.warn('fire taken over by another instance', meta);
-          return 'lost';
-        }
+      if (!(await pause(this.d.clock, wait, control.stopped))) return stoppedBy(watch, counts);
+      // Only the deferred sends: the recipients were fixed when the fire went out.
+      pass = await fanOut(this.d, schedule, run.fireAt, control, {
+        retryDeferred: true,
+        deferredOnly: true,
+      });
+      counts = withRetry(counts, pass.counts);
+      wait = Math.min(wait * 2, OUTAGE_RETRY_MAX_MS);
+    }
+    // Completed: every recipient was handled, even if a cancel or a shutdown came while the last
+    // sends were in flight.
+    return pass.end === 'completed' ? { kind: 'done', counts } : stoppedBy(watch, counts);
+  }
+
+  /** Records how the fire ended and returns it. */
+  private async settle(
+    run: ScheduleRunDoc,
+    schedule: ScheduleDoc,
+    stop: FireStop,
+    meta: FireMeta,
+  ): Promise<FireResult> {
+    const { ledger, logger } = this.d;
+    switch (stop.kind) {
+      case 'done':
+        // Only a lease lost meanwhile leaves the finishing to the new owner.
+        if (!(await ledger.finish(run, 'done'))) return this.lost(meta);
         await this.settleOneOff(schedule, 'done');
         await this.recordRecurringFire(schedule, run.fireAt);
-        logger.info('scheduled fire sent', { ...meta, ...counts });
+        logger.info('scheduled fire sent', { ...meta, ...stop.counts });
         return 'done';
-      }
-      if (lost) {
-        logger.warn('fire taken over by another instance', meta);
-        return 'lost';
-      }
-      if (canceled) {
+      case 'lost':
+        return this.lost(meta);
+      case 'halted':
         // Recipients not reached yet get no message and no record; the fire is not resumed if
         // the schedule is enabled again (a recurring schedule goes on with its next fire).
-        await ledger.finish(run, haltedAs);
-        logger.info(`scheduled fire ${haltedAs}`, { ...meta, ...counts });
-        return haltedAs;
-      }
-      await ledger.release(run);
-      return 'released';
-    } catch (err) {
-      const error = (err as Error).message;
-      logger.error('scheduled fire interrupted', { ...meta, error });
-      if ((run.failures ?? 0) + 1 >= this.d.maxFailures) {
-        await ledger.finish(run, 'failed', error);
-        await this.settleOneOff(schedule, 'failed');
-        return 'failed';
-      }
-      await ledger.release(run, error);
-      return 'released';
-    } finally {
-      clearInterval(heartbeat);
-      clearInterval(cancelCheck);
-      watchers.delete(watch);
-      if (watchers.size === 0) this.watchers.delete(id);
+        await ledger.finish(run, stop.as);
+        logger.info(`scheduled fire ${stop.as}`, { ...meta, ...stop.counts });
+        return stop.as;
+      case 'released':
+        await ledger.release(run);
+        return 'released';
     }
+  }
+
+  private lost(meta: FireMeta): FireResult {
+    this.d.logger.warn('fire taken over by another instance', meta);
+    return 'lost';
+  }
+
+  /** An unexpected error (the database went away): tried again later, up to maxFailures attempts. */
+  private async interrupted(
+    run: ScheduleRunDoc,
+    schedule: ScheduleDoc,
+    err: unknown,
+    meta: FireMeta,
+  ): Promise<FireResult> {
+    const error = (err as Error).message;
+    this.d.logger.error('scheduled fire interrupted', { ...meta, error });
+    if ((run.failures ?? 0) + 1 >= this.d.maxFailures) {
+      await this.d.ledger.finish(run, 'failed', error);
+      await this.settleOneOff(schedule, 'failed');
+      return 'failed';
+    }
+    await this.d.ledger.release(run, error);
+    return 'released';
   }
 
   /**
@@ -251,12 +277,33 @@ export class FireRunner {
   }
 }
 
-/** Waits `ms`, looking every 100 ms whether to stop; false when told to stop. */
-async function pause(ms: number, stopped: () => boolean): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
+/** A fan-out that did not complete: why, as the watch saw it (else this instance is stopping). */
+function stoppedBy(watch: FireWatch, counts: FanOutCounts): FireStop {
+  const reason = watch.interruption;
+  if (reason === null) return { kind: 'released' };
+  return reason.kind === 'lost' ? reason : { ...reason, counts };
+}
+
+/** The counts after a retry pass: its sends add up; what is still deferred is what it left. */
+function withRetry(counts: FanOutCounts, retried: FanOutCounts): FanOutCounts {
+  return {
+    sent: counts.sent + retried.sent,
+    skipped: counts.skipped + retried.skipped,
+    failed: counts.failed + retried.failed,
+    already: counts.already,
+    deferred: retried.deferred,
+  };
+}
+
+/**
+ * Waits `ms` on the injected clock (a test moves it on), looking every 100 ms whether to stop;
+ * false when told to stop.
+ */
+async function pause(clock: Clock, ms: number, stopped: () => boolean): Promise<boolean> {
+  const until = clock.now().getTime() + ms;
+  for (let left = ms; left > 0; left = until - clock.now().getTime()) {
     if (stopped()) return false;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100, left)));
   }
   return !stopped();
 }
