@@ -1,45 +1,12 @@
 // Time in rules: local weekday and clock time in an IANA zone, and the parsers for `days`
 // and `between`. Parsers return a value or a message for the load error.
 
+import { wallTime } from '../timeZone';
 import type { LocalTimeFn } from './conditions';
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timezone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timezone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      weekday: 'short',
-      hour: 'numeric',
-      minute: 'numeric',
-      hourCycle: 'h23',
-    });
-    formatters.set(timezone, f);
-  }
-  return f;
-}
-
-const WEEKDAY_INDEX: Record<string, number> = {
-  Sun: 0,
-  Mon: 1,
-  Tue: 2,
-  Wed: 3,
-  Thu: 4,
-  Fri: 5,
-  Sat: 6,
-};
 
 /** Local weekday (0 = Sunday) and minutes since midnight of `now` in `timezone`. */
 export function localTime(now: Date, timezone: string): { weekday: number; minutes: number } {
-  let weekday = 0;
-  let hour = 0;
-  let minute = 0;
-  for (const part of formatterFor(timezone).formatToParts(now)) {
-    if (part.type === 'weekday') weekday = WEEKDAY_INDEX[part.value] ?? 0;
-    else if (part.type === 'hour') hour = Number(part.value) % 24;
-    else if (part.type === 'minute') minute = Number(part.value);
-  }
+  const { weekday, hour, minute } = wallTime(now, timezone);
   return { weekday, minutes: hour * 60 + minute };
 }
 

@@ -1,6 +1,6 @@
 // The Handlebars helpers editors may use in reply templates: upper, lower, default, eq, date, plural, json.
 import type { HelperDelegate, HelperOptions } from 'handlebars';
-import { isValidTimeZone } from '../timeZone';
+import { wallTime } from '../timeZone';
 
 export interface HelperSettings {
   /** IANA zone for `date` when the template names none (the TIMEZONE setting). */
@@ -33,78 +33,25 @@ const DATE_TOKEN = /\[([^\]]*)]|YYYY|MMMM|MMM|MM|DD|D|dddd|ddd|HH|mm|ss/g;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
-interface ZonedParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  weekday: number;
-}
-
 /** A date in a time zone, formatted with the tokens YYYY MM DD D HH mm ss ddd dddd MMM MMMM. */
-export class DateFormatter {
-  // Building an Intl.DateTimeFormat is slow; zones named in templates are few, so keep them.
-  private readonly byZone = new Map<string, Intl.DateTimeFormat>();
-
-  format(date: Date, format: string, timeZone: string): string {
-    const p = this.partsIn(date, timeZone);
-    const values: Record<string, string> = {
-      YYYY: pad(p.year, 4),
-      MM: pad(p.month),
-      DD: pad(p.day),
-      D: String(p.day),
-      HH: pad(p.hour),
-      mm: pad(p.minute),
-      ss: pad(p.second),
-      MMMM: MONTHS[p.month - 1],
-      MMM: MONTHS[p.month - 1].slice(0, 3),
-      dddd: WEEKDAYS[p.weekday],
-      ddd: SHORT_WEEKDAYS[p.weekday],
-    };
-    return format.replace(DATE_TOKEN, (token, literal: string | undefined) =>
-      literal !== undefined ? literal : values[token],
-    );
-  }
-
-  /** Throws a RangeError naming the zone when it is not a valid IANA zone. */
-  formatterFor(timeZone: string): Intl.DateTimeFormat {
-    let formatter = this.byZone.get(timeZone);
-    if (!formatter) {
-      if (!isValidTimeZone(timeZone)) throw new RangeError(`unknown time zone "${timeZone}"`);
-      formatter = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        weekday: 'short',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-        // h23, not hour12: false, which prints midnight as "24" on some ICU versions.
-        hourCycle: 'h23',
-      });
-      if (this.byZone.size >= 100) this.byZone.clear();
-      this.byZone.set(timeZone, formatter);
-    }
-    return formatter;
-  }
-
-  private partsIn(date: Date, timeZone: string): ZonedParts {
-    const found: Record<string, string> = {};
-    for (const part of this.formatterFor(timeZone).formatToParts(date))
-      found[part.type] = part.value;
-    return {
-      year: Number(found.year),
-      month: Number(found.month),
-      day: Number(found.day),
-      hour: Number(found.hour),
-      minute: Number(found.minute),
-      second: Number(found.second),
-      weekday: SHORT_WEEKDAYS.indexOf(found.weekday),
-    };
-  }
+export function formatDate(date: Date, format: string, timeZone: string): string {
+  const p = wallTime(date, timeZone);
+  const values: Record<string, string> = {
+    YYYY: pad(p.year, 4),
+    MM: pad(p.month),
+    DD: pad(p.day),
+    D: String(p.day),
+    HH: pad(p.hour),
+    mm: pad(p.minute),
+    ss: pad(p.second),
+    MMMM: MONTHS[p.month - 1],
+    MMM: MONTHS[p.month - 1].slice(0, 3),
+    dddd: WEEKDAYS[p.weekday],
+    ddd: SHORT_WEEKDAYS[p.weekday],
+  };
+  return format.replace(DATE_TOKEN, (token, literal: string | undefined) =>
+    literal !== undefined ? literal : values[token],
+  );
 }
 
 /** Handlebars passes its options object as the last argument; the rest are the template's values. */
@@ -143,9 +90,8 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** The helpers, keyed by the name templates call them by. */
 export function createHelpers(settings: HelperSettings): Record<string, HelperDelegate> {
-  const dates = new DateFormatter();
   // Fail at start-up, not on the first message that uses `date`.
-  dates.formatterFor(settings.defaultTimezone);
+  wallTime(0, settings.defaultTimezone);
 
   return {
     upper: (...args: unknown[]) => text(valuesOf(args)[0]).toUpperCase(),
@@ -174,7 +120,7 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
       if (isBlank(value)) return '';
       const zone = isBlank(timeZone) ? settings.defaultTimezone : String(timeZone);
       const pattern = isBlank(format) ? DEFAULT_DATE_FORMAT : String(format);
-      return dates.format(toDate(value), pattern, zone);
+      return formatDate(toDate(value), pattern, zone);
     },
 
     /** `{{plural count "cup" "cups"}}` → "1 cup" / "3 cups"; the plural defaults to singular + "s". */
