@@ -88,6 +88,8 @@ export function toMessageView(m: MessageDoc): MessageView {
 export interface ThreadFilter {
   optedOut?: boolean;
   tag?: string;
+  /** One contact's threads (one per number of ours). */
+  contact?: string;
 }
 
 export class ThreadReader {
@@ -97,6 +99,7 @@ export class ThreadReader {
     const query: Record<string, unknown> = {};
     if (filter.optedOut !== undefined) query.optedOut = filter.optedOut;
     if (filter.tag !== undefined) query.tags = String(filter.tag);
+    if (filter.contact !== undefined) query.contact = String(filter.contact);
     const [items, total] = await Promise.all([
       this.models.Thread.find(query)
         .sort({ lastMessageAt: -1, _id: -1 })

@@ -1,23 +1,176 @@
-// Admin API for editors: what is loaded, reload now, a dry run of one message through the rules,
-// and which rules answer (stats) and what none does (unmatched).
-import { Router } from 'express';
+// The rules API for editors: what is loaded, reload now, a dry run of one message through the rules,
+// and which rules answer (stats) and what none does (unmatched). Its schemas and operations.
+import { z } from 'zod';
 import { loadedRulesOf, type LoadedRules, type RuleAnalytics } from '../../analytics/ruleAnalytics';
 import type { Clock } from '../../clock';
-import type { BotContent } from '../../content/botContent';
+import type { BotContent, BotContentSnapshot } from '../../content/botContent';
 import { defaultOurNumber } from '../../content/conversations';
 import { evaluate } from '../../content/evaluate';
+import { parseDuration } from '../../duration';
 import { RulesInvalidError, ServiceUnavailableError } from '../../errors';
-import { requireJson } from '../middleware/requireJson';
-import { RuleStatsQuery, RuleUnmatchedQuery } from '../ruleSchemas';
-import { RuleTestRequest } from '../schemas';
-import { parseInput } from '../validate';
+import { MediaUrls, Phone, Timestamp } from '../fields';
+import { operation } from '../operation';
 
-export interface RuleRouteOptions {
+export interface RuleDeps {
+  content: BotContent;
+  clock: Clock;
   /** TWILIO_FROM: the number a test message is sent to when the request names none. */
   ourNumber?: string | null;
   /** Stats and unmatched messages; without it those routes answer 503. */
   analytics?: RuleAnalytics;
 }
+
+export const RuleTestRequest = z
+  .object({
+    body: z.string().max(5000),
+    from: Phone.optional(),
+    to: z.string().max(40).optional().openapi({
+      description:
+        'Our number the message was sent to; default TWILIO_FROM, else the first number a `to` condition of the rules names (as the webhook would see it).',
+    }),
+    state: z.string().max(200).nullable().optional(),
+    vars: z.record(z.string(), z.unknown()).optional(),
+    tags: z.array(z.string().max(100)).max(100).optional(),
+    messageCount: z.number().int().min(0).optional().openapi({
+      description:
+        'Messages the contact sent before this one; default 0, a new contact (so `first_message` holds).',
+    }),
+    optedOut: z.boolean().optional().openapi({
+      description:
+        'The contact opted out before this message; default false. An opted-out contact gets answers to the opt-in and help keywords only, as on the webhook.',
+    }),
+    media: MediaUrls.optional(),
+  })
+  .strict()
+  .openapi('RuleTestRequest');
+
+export const RuleTestResponse = z
+  .object({
+    kind: z.enum(['opt_out', 'opt_in', 'help', 'rule', 'none']),
+    rule: z.object({ id: z.string(), description: z.string().optional() }).nullable(),
+    match: z.record(z.string(), z.string()),
+    replies: z.array(z.object({ body: z.string(), media: z.array(z.string()) })),
+    twiml: z.string(),
+    actions: z.object({
+      set: z.record(z.string(), z.string()),
+      state: z.string().nullable().optional(),
+      tags: z.object({ add: z.array(z.string()), remove: z.array(z.string()) }),
+      schedule: z
+        .object({
+          at: Timestamp,
+          template: z.string().optional(),
+          body: z.string().optional(),
+        })
+        .nullable(),
+      optOut: z.boolean(),
+      optIn: z.boolean(),
+    }),
+    error: z.string().nullable(),
+  })
+  .openapi('RuleTestResponse');
+
+export const RulesStatus = z
+  .object({
+    version: z.string().nullable(),
+    loadedAt: Timestamp.nullable(),
+    files: z.array(z.string()),
+    rules: z.array(
+      z.object({
+        id: z.string(),
+        description: z.string().optional(),
+        enabled: z.boolean(),
+        file: z.string(),
+        line: z.number().int(),
+        examples: z.array(z.string()),
+      }),
+    ),
+    templates: z.array(z.string()),
+    warnings: z.array(z.string()),
+    lastError: z.object({ at: Timestamp, errors: z.array(z.string()) }).nullable(),
+  })
+  .openapi('RulesStatus');
+
+/** At most a year back: older messages are for the database's own tools. */
+const MAX_SINCE_MS = 366 * 86_400_000;
+
+const Since = z
+  .string()
+  .default('7d')
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (typeof ms === 'string') {
+      ctx.addIssue({ code: 'custom', message: ms });
+      return z.NEVER;
+    }
+    if (ms > MAX_SINCE_MS) {
+      ctx.addIssue({ code: 'custom', message: 'at most 366d' });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .openapi({
+    type: 'string',
+    description:
+      'How far back: a duration such as 30m, 24h, 7d or 1d12h (default 7d, at most 366d)',
+    example: '7d',
+  });
+
+export const RuleStatsQuery = z.object({ since: Since }).strict();
+
+export const RuleUnmatchedQuery = z
+  .object({
+    since: Since,
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .default(50)
+      .openapi({ type: 'integer', description: 'Most groups returned (1-500, default 50)' }),
+  })
+  .strict();
+
+export const RuleStatsResponse = z
+  .object({
+    since: Timestamp,
+    messages: z.number().int().openapi({ description: 'Inbound messages in the window' }),
+    rules: z.array(
+      z.object({
+        id: z.string(),
+        hits: z.number().int(),
+        lastHitAt: Timestamp.nullable(),
+        loaded: z
+          .boolean()
+          .openapi({ description: 'False for a rule that answered then but is not loaded now' }),
+      }),
+    ),
+    noRule: z.object({ hits: z.number().int(), lastHitAt: Timestamp.nullable() }).openapi({
+      description:
+        'Messages no rule answered: nothing matched, a compliance keyword, or an opted-out contact',
+    }),
+  })
+  .openapi('RuleStats');
+
+export const RuleUnmatchedResponse = z
+  .object({
+    since: Timestamp,
+    total: z.number().int(),
+    groups: z.array(
+      z.object({
+        text: z
+          .string()
+          .openapi({ description: 'Normalised: lower case, no surrounding punctuation' }),
+        count: z.number().int(),
+        lastSeenAt: Timestamp,
+        example: z.string().openapi({ description: 'The latest message as written' }),
+        rule: z
+          .string()
+          .nullable()
+          .openapi({ description: 'The catch-all rule that answered; null when no rule did' }),
+      }),
+    ),
+  })
+  .openapi('RuleUnmatched');
 
 export function rulesStatus(content: BotContent) {
   const current = content.current();
@@ -35,101 +188,163 @@ export function rulesStatus(content: BotContent) {
 
 /** What the analytics need to know of the rules loaded now. */
 function loadedRules(content: BotContent): LoadedRules {
+  return loadedRulesOf(loaded(content).ruleSet);
+}
+
+function loaded(content: BotContent): BotContentSnapshot {
   const current = content.current();
   if (!current) throw new ServiceUnavailableError(undefined, 'rules_not_loaded');
-  return loadedRulesOf(current.ruleSet);
+  return current;
 }
 
-export function ruleRoutes(
-  content: BotContent,
+function analyticsOf(deps: RuleDeps): RuleAnalytics {
+  if (!deps.analytics) throw new ServiceUnavailableError(undefined, 'analytics_unavailable');
+  return deps.analytics;
+}
+
+/** One message through the loaded rules, with nothing stored or sent. */
+function dryRun(
+  current: BotContentSnapshot,
+  input: z.infer<typeof RuleTestRequest>,
   clock: Clock,
-  options: RuleRouteOptions = {},
-): Router {
-  const router = Router();
-  const analytics = () => {
-    if (!options.analytics) throw new ServiceUnavailableError(undefined, 'analytics_unavailable');
-    return options.analytics;
+  ourNumber: string | null | undefined,
+) {
+  const now = clock.now();
+  const outcome = evaluate(current, {
+    message: {
+      body: input.body,
+      from: input.from ?? '+15555550100',
+      // As the webhook would see it: sent to our number (TWILIO_FROM, else the one the rules name).
+      to: input.to ?? defaultOurNumber(current.ruleSet, ourNumber),
+      media: (input.media ?? []).map((url) => ({ url })),
+    },
+    thread: {
+      state: input.state ?? null,
+      vars: input.vars ?? {},
+      tags: input.tags ?? [],
+      // Messages the contact sent before this one; by default a new contact, as a first text
+      // would be (so a `first_message` rule is reachable).
+      messageCount: input.messageCount ?? 0,
+      optedOut: input.optedOut ?? false,
+      firstSeen: null,
+    },
+    now,
+  });
+  return {
+    kind: outcome.kind,
+    rule: outcome.rule,
+    match: outcome.match,
+    replies: outcome.replies,
+    twiml: outcome.twiml,
+    actions: {
+      set: outcome.set,
+      state: outcome.state,
+      tags: outcome.tags,
+      schedule: outcome.schedule
+        ? { ...outcome.schedule, at: outcome.schedule.at.toISOString() }
+        : null,
+      optOut: outcome.optOut,
+      optIn: outcome.optIn,
+    },
+    error: outcome.error,
   };
-
-  router.get('/api/rules/stats', async (req, res) => {
-    const { since } = parseInput(RuleStatsQuery, req.query, 'query');
-    const from = new Date(clock.now().getTime() - since);
-    const stats = await analytics().stats(from, loadedRules(content));
-    res.json({
-      since: stats.since.toISOString(),
-      messages: stats.messages,
-      rules: stats.rules.map((r) => ({ ...r, lastHitAt: r.lastHitAt?.toISOString() ?? null })),
-      noRule: { hits: stats.noRule.hits, lastHitAt: stats.noRule.lastHitAt?.toISOString() ?? null },
-    });
-  });
-
-  router.get('/api/rules/unmatched', async (req, res) => {
-    const { since, limit } = parseInput(RuleUnmatchedQuery, req.query, 'query');
-    const from = new Date(clock.now().getTime() - since);
-    const unmatched = await analytics().unmatched(from, limit);
-    res.json({
-      since: unmatched.since.toISOString(),
-      total: unmatched.total,
-      groups: unmatched.groups.map((g) => ({ ...g, lastSeenAt: g.lastSeenAt.toISOString() })),
-    });
-  });
-
-  router.get('/api/rules', (_req, res) => {
-    res.json(rulesStatus(content));
-  });
-
-  router.post('/api/rules/reload', async (_req, res) => {
-    const result = await content.reload();
-    // A bad set is the caller's to fix (422), not a server error; the last good set stays loaded.
-    if (!result.ok)
-      throw new RulesInvalidError(result.errors, content.lastFailure()?.at ?? clock.now());
-    res.json(rulesStatus(content));
-  });
-
-  router.post('/api/rules/test', requireJson, (req, res) => {
-    const input = parseInput(RuleTestRequest, req.body);
-    const current = content.current();
-    if (!current) throw new ServiceUnavailableError(undefined, 'rules_not_loaded');
-    const now = clock.now();
-    const outcome = evaluate(current, {
-      message: {
-        body: input.body,
-        from: input.from ?? '+15555550100',
-        // As the webhook would see it: sent to our number (TWILIO_FROM, else the one the rules name).
-        to: input.to ?? defaultOurNumber(current.ruleSet, options.ourNumber),
-        media: (input.media ?? []).map((url) => ({ url })),
-      },
-      thread: {
-        state: input.state ?? null,
-        vars: input.vars ?? {},
-        tags: input.tags ?? [],
-        // Messages the contact sent before this one; by default a new contact, as a first text
-        // would be (so a `first_message` rule is reachable).
-        messageCount: input.messageCount ?? 0,
-        optedOut: input.optedOut ?? false,
-        firstSeen: null,
-      },
-      now,
-    });
-    res.json({
-      kind: outcome.kind,
-      rule: outcome.rule,
-      match: outcome.match,
-      replies: outcome.replies,
-      twiml: outcome.twiml,
-      actions: {
-        set: outcome.set,
-        state: outcome.state,
-        tags: outcome.tags,
-        schedule: outcome.schedule
-          ? { ...outcome.schedule, at: outcome.schedule.at.toISOString() }
-          : null,
-        optOut: outcome.optOut,
-        optIn: outcome.optIn,
-      },
-      error: outcome.error,
-    });
-  });
-
-  return router;
 }
+
+const op = operation<RuleDeps>();
+
+export const ruleOperations = [
+  op({
+    method: 'get',
+    path: '/api/rules',
+    auth: 'admin',
+    tag: 'rules',
+    summary: 'The loaded rules, their version and the last load error',
+    readsDatabase: false,
+    responses: { 200: { description: 'Rules status', schema: RulesStatus } },
+    handle: (_input, { content }) => rulesStatus(content),
+  }),
+  op({
+    method: 'post',
+    path: '/api/rules/reload',
+    auth: 'admin',
+    tag: 'rules',
+    summary: 'Reload rules and templates now',
+    description:
+      'A broken set answers 422 rules_invalid with each error (file:line:column) in `details.errors`; the last good set stays in force.',
+    readsDatabase: false,
+    responses: { 200: { description: 'Loaded', schema: RulesStatus } },
+    errors: ['rules_invalid'],
+    handle: async (_input, { content, clock }) => {
+      const result = await content.reload();
+      // A bad set is the caller's to fix (422), not a server error; the last good set stays loaded.
+      if (!result.ok)
+        throw new RulesInvalidError(result.errors, content.lastFailure()?.at ?? clock.now());
+      return rulesStatus(content);
+    },
+  }),
+  op({
+    method: 'post',
+    path: '/api/rules/test',
+    auth: 'admin',
+    tag: 'rules',
+    summary: 'Run one message through the rules without side effects',
+    readsDatabase: false,
+    body: {
+      type: 'application/json',
+      schema: RuleTestRequest,
+      example: { body: 'hours', from: '+14155550123', messageCount: 1 },
+    },
+    responses: { 200: { description: 'What the bot would do', schema: RuleTestResponse } },
+    errors: ['rules_not_loaded'],
+    handle: ({ body }, { content, clock, ourNumber }) =>
+      dryRun(loaded(content), body, clock, ourNumber),
+  }),
+  op({
+    method: 'get',
+    path: '/api/rules/stats',
+    auth: 'admin',
+    tag: 'rules',
+    summary: 'Hits per rule, and when each rule last answered',
+    description:
+      'Counted from the stored inbound messages since the given time. Every loaded rule is listed, with 0 hits when it never answered. The same hits, since the instance started, are in /metrics as replybot_rule_hits_total.',
+    query: RuleStatsQuery,
+    responses: { 200: { description: 'Hits per rule, most first', schema: RuleStatsResponse } },
+    errors: ['rules_not_loaded', 'analytics_unavailable'],
+    handle: async ({ query }, deps) => {
+      const from = new Date(deps.clock.now().getTime() - query.since);
+      const stats = await analyticsOf(deps).stats(from, loadedRules(deps.content));
+      return {
+        since: stats.since.toISOString(),
+        messages: stats.messages,
+        rules: stats.rules.map((r) => ({ ...r, lastHitAt: r.lastHitAt?.toISOString() ?? null })),
+        noRule: {
+          hits: stats.noRule.hits,
+          lastHitAt: stats.noRule.lastHitAt?.toISOString() ?? null,
+        },
+      };
+    },
+  }),
+  op({
+    method: 'get',
+    path: '/api/rules/unmatched',
+    auth: 'admin',
+    tag: 'rules',
+    summary: 'What texters ask that no rule answers',
+    description:
+      'Messages answered by a catch-all rule (one without conditions) or by no rule, grouped by their normalised text, most frequent first. Compliance keywords (STOP, HELP, …) are left out.',
+    query: RuleUnmatchedQuery,
+    responses: {
+      200: { description: 'Groups of unmatched messages', schema: RuleUnmatchedResponse },
+    },
+    errors: ['analytics_unavailable'],
+    handle: async ({ query }, deps) => {
+      const from = new Date(deps.clock.now().getTime() - query.since);
+      const unmatched = await analyticsOf(deps).unmatched(from, query.limit);
+      return {
+        since: unmatched.since.toISOString(),
+        total: unmatched.total,
+        groups: unmatched.groups.map((g) => ({ ...g, lastSeenAt: g.lastSeenAt.toISOString() })),
+      };
+    },
+  }),
+];

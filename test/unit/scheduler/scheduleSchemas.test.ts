@@ -1,5 +1,5 @@
 // The schedule API's request validation: each bad input names the field at fault.
-import { ScheduleCreateRequest, ScheduleUpdateRequest } from '../../../src/http/scheduleSchemas';
+import { ScheduleCreateRequest, ScheduleUpdateRequest } from '../../../src/http/routes/schedules';
 import { parseInput } from '../../../src/http/validate';
 import { ValidationError } from '../../../src/errors';
 
