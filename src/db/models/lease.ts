@@ -1,5 +1,6 @@
 // Named leases: one instance at a time does a job (the send recovery pass), taken over when it stops renewing.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './modelOn';
 
 export interface LeaseFields {
   /** The job, e.g. `send-recovery`. */
@@ -20,7 +21,5 @@ export const leaseSchema = new Schema<LeaseFields>(
 export type LeaseModel = Model<LeaseFields>;
 
 export function leaseModel(connection: Connection): LeaseModel {
-  return (
-    (connection.models.Lease as LeaseModel | undefined) ?? connection.model('Lease', leaseSchema)
-  );
+  return modelOn<LeaseModel>(connection, 'Lease', leaseSchema);
 }

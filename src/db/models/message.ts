@@ -1,5 +1,6 @@
 // One SMS/MMS on a thread, in either direction, with its delivery status.
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { modelOn } from './modelOn';
 import { messageIdFor } from '../ids';
 
 export const MESSAGE_STATUSES = [
@@ -100,8 +101,5 @@ export type MessageDoc = MessageFields & { _id: string; createdAt: Date; updated
 export type MessageModel = Model<MessageFields>;
 
 export function messageModel(connection: Connection): MessageModel {
-  return (
-    (connection.models.Message as MessageModel | undefined) ??
-    connection.model('Message', messageSchema)
-  );
+  return modelOn<MessageModel>(connection, 'Message', messageSchema);
 }

@@ -1,5 +1,6 @@
 // Contacts who opted out (STOP, or Twilio error 21610), by phone number: one look-up by _id.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './modelOn';
 
 export interface OptOutFields {
   /** The contact's E.164 number. */
@@ -24,8 +25,5 @@ export const optOutSchema = new Schema<OptOutFields>(
 export type OptOutModel = Model<OptOutFields>;
 
 export function optOutModel(connection: Connection): OptOutModel {
-  return (
-    (connection.models.OptOut as OptOutModel | undefined) ??
-    connection.model('OptOut', optOutSchema)
-  );
+  return modelOn<OptOutModel>(connection, 'OptOut', optOutSchema);
 }

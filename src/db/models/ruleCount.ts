@@ -2,6 +2,7 @@
 // (day, text), each with its counts by the hour. GET /api/rules/stats and /unmatched read these instead of the messages, so their
 // cost follows the number of buckets in the window, not the number of stored messages.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './modelOn';
 
 export interface RuleCountFields {
   /** `<day>|rule|<rule id, empty for none>` or `<day>|text|<normalised text>`; `backfill` for the marker. */
@@ -45,8 +46,5 @@ ruleCountSchema.index({ slot: 1 });
 export type RuleCountModel = Model<RuleCountFields>;
 
 export function ruleCountModel(connection: Connection): RuleCountModel {
-  return (
-    (connection.models.RuleCount as RuleCountModel | undefined) ??
-    connection.model('RuleCount', ruleCountSchema)
-  );
+  return modelOn<RuleCountModel>(connection, 'RuleCount', ruleCountSchema);
 }

@@ -1,5 +1,6 @@
 // A message to send later: once at `sendAt`, or on every `cron` fire, to numbers or a tag.
 import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { modelOn } from './modelOn';
 
 /**
  * active: waiting for its time (one-off) or firing (recurring); paused: disabled (`enabled: false`);
@@ -78,8 +79,5 @@ export type ScheduleDoc = ScheduleFields & {
 export type ScheduleModel = Model<ScheduleFields>;
 
 export function scheduleModel(connection: Connection): ScheduleModel {
-  return (
-    (connection.models.Schedule as ScheduleModel | undefined) ??
-    connection.model('Schedule', scheduleSchema)
-  );
+  return modelOn<ScheduleModel>(connection, 'Schedule', scheduleSchema);
 }

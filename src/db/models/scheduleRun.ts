@@ -1,5 +1,6 @@
 // One fire of a schedule: which instance owns its fan-out, until when (the lease), and how it ended.
 import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { modelOn } from './modelOn';
 
 /**
  * running: an instance owns the fire and is sending (or died doing so: see leaseUntil); done: every
@@ -45,8 +46,5 @@ export type ScheduleRunDoc = ScheduleRunFields & {
 export type ScheduleRunModel = Model<ScheduleRunFields>;
 
 export function scheduleRunModel(connection: Connection): ScheduleRunModel {
-  return (
-    (connection.models.ScheduleRun as ScheduleRunModel | undefined) ??
-    connection.model('ScheduleRun', scheduleRunSchema)
-  );
+  return modelOn<ScheduleRunModel>(connection, 'ScheduleRun', scheduleRunSchema);
 }

@@ -1,5 +1,6 @@
 // A conversation with one contact on one of our numbers: state, variables, tags and opt-out status.
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { modelOn } from './modelOn';
 import { threadIdFor } from '../ids';
 
 export const threadSchema = new Schema(
@@ -49,8 +50,5 @@ export type ThreadDoc = ThreadFields & { _id: string; createdAt: Date; updatedAt
 export type ThreadModel = Model<ThreadFields>;
 
 export function threadModel(connection: Connection): ThreadModel {
-  return (
-    (connection.models.Thread as ThreadModel | undefined) ??
-    connection.model('Thread', threadSchema)
-  );
+  return modelOn<ThreadModel>(connection, 'Thread', threadSchema);
 }
