@@ -71,6 +71,8 @@ interface PendingFollowUp {
   rule: string | null;
   template?: string;
   body?: string;
+  /** The follow-up's `state:`: the thread moves from `from` (the state the rule left) to `to`. */
+  moveState?: { from: string | null; to: string | null };
 }
 
 export function runConversation(
@@ -112,6 +114,9 @@ export function runConversation(
             ? {}
             : { template: outcome.schedule.template }),
           ...(outcome.schedule.body === undefined ? {} : { body: outcome.schedule.body }),
+          ...(outcome.schedule.state === undefined
+            ? {}
+            : { moveState: { from: thread.state, to: outcome.schedule.state } }),
         });
       }
       const result: StepResult = {
@@ -133,7 +138,13 @@ export function runConversation(
       const due = pending.filter((f) => f.at.getTime() <= now.getTime());
       due.sort((a, b) => a.at.getTime() - b.at.getTime());
       for (const f of due) pending.splice(pending.indexOf(f), 1);
-      const sent = due.map((f) => sendFollowUp(content, f, contact, thread));
+      const sent = due.map((f) => {
+        const followUp = sendFollowUp(content, f, contact, thread);
+        // As the scheduler does once it has sent it: only from the state the rule left.
+        if (followUp.body !== null && f.moveState && thread.state === f.moveState.from)
+          thread = { ...thread, state: f.moveState.to };
+        return followUp;
+      });
       const result: StepResult = {
         index,
         step,

@@ -21,7 +21,7 @@ export interface Outcome {
    * The follow-up to schedule, resolved to a time. An inline `text` is rendered now, with this
    * message's context, into `body`; a named `template` is rendered when the follow-up is sent.
    */
-  schedule: { at: Date; template?: string; body?: string } | null;
+  schedule: { at: Date; template?: string; body?: string; state?: string | null } | null;
   optOut: boolean;
   optIn: boolean;
   /** Set when a template failed and the fallback was used instead. */
@@ -136,6 +136,7 @@ export function evaluate(content: BotContentSnapshot, input: EvaluateInput): Out
             d.schedule.text !== undefined
               ? content.templates.renderInline(d.schedule.text, after).trim()
               : undefined,
+          ...(d.schedule.state === undefined ? {} : { state: d.schedule.state }),
         }
       : null;
     return {

@@ -150,7 +150,7 @@ export class InboundService {
     now: Date,
   ): Promise<ThreadState> {
     const { thread: after, changes } = applyOutcome(before, outcome, now);
-    if (outcome?.schedule) await this.scheduleFollowUp(thread, outcome, key);
+    if (outcome?.schedule) await this.scheduleFollowUp(thread, after, outcome, key);
     // Opt-out is per contact: record it (or clear it) for all of the contact's threads.
     if (outcome?.optOut)
       await this.o.store.setOptedOut(thread.contact, thread.number, true, 'keyword');
@@ -166,7 +166,12 @@ export class InboundService {
   }
 
   /** A rule's `schedule:` action becomes a one-off schedule the scheduler sends later. */
-  private async scheduleFollowUp(thread: ThreadDoc, outcome: Outcome, key: string): Promise<void> {
+  private async scheduleFollowUp(
+    thread: ThreadDoc,
+    after: ThreadState,
+    outcome: Outcome,
+    key: string,
+  ): Promise<void> {
     const s = outcome.schedule!;
     const rule = outcome.rule?.id ?? null;
     const scheduled = await this.o.store.scheduleFollowUp(key, {
@@ -178,6 +183,7 @@ export class InboundService {
       body: s.body ?? null,
       template: s.template ?? null,
       timezone: this.o.timezone,
+      moveState: s.state === undefined ? null : { from: after.state, to: s.state },
     });
     if (!scheduled) return; // scheduled by the attempt that stored the message
     this.o.logger.info('follow-up scheduled', {

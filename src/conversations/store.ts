@@ -90,6 +90,8 @@ export interface FollowUp {
   body: string | null;
   template: string | null;
   timezone: string;
+  /** Once sent, the thread moves from `from` (the state the rule left) to `to`. */
+  moveState: { from: string | null; to: string | null } | null;
 }
 
 /** Statuses of a send whose outcome at Twilio is not known yet. */
@@ -277,6 +279,7 @@ export class ConversationStore {
         timezone: f.timezone,
         source: 'rule',
         rule: f.rule,
+        moveState: f.moveState,
         status: 'active',
       });
       return true;
@@ -284,6 +287,22 @@ export class ConversationStore {
       if (isDuplicateKeyError(err)) return false;
       throw err;
     }
+  }
+
+  /**
+   * A follow-up with a `state:` was sent: the contact's thread moves on, unless it has left the
+   * state the rule put it in (the contact booked again, opted out, ...). Idempotent.
+   */
+  async moveStateAfterFollowUp(
+    contact: string,
+    number: string,
+    move: { from: string | null; to: string | null },
+  ): Promise<boolean> {
+    const { modifiedCount } = await this.models.Thread.updateOne(
+      { _id: threadIdFor(contact, number), state: move.from },
+      { $set: { state: move.to } },
+    );
+    return modifiedCount === 1;
   }
 
   /**

@@ -46,7 +46,10 @@ export interface FanOutControl {
 }
 
 type Outcome = keyof FanOutCounts;
-type Fanned = Pick<ScheduleDoc, 'to' | 'tag' | 'from' | 'body' | 'template' | 'vars'> & {
+type Fanned = Pick<
+  ScheduleDoc,
+  'to' | 'tag' | 'from' | 'body' | 'template' | 'vars' | 'moveState'
+> & {
   _id: Types.ObjectId;
 };
 
@@ -168,8 +171,15 @@ async function sendToRecipient(
       // A record left `deferred` by an earlier pass is claimed and sent again, not duplicated.
       { key, schedule: schedule._id, fireAt, replayFailures: true },
     );
-    if (sent.repeated) return 'already';
-    return sent.message.status === 'failed' ? 'failed' : 'sent';
+    if (sent.message.status === 'failed') return sent.repeated ? 'already' : 'failed';
+    // A rule's follow-up that names a state moves the thread on (again, harmlessly, on a repeat:
+    // the attempt that sent it may have died before this).
+    if (schedule.moveState && from !== undefined)
+      await deps.store.moveStateAfterFollowUp(recipient.phone, from, {
+        from: schedule.moveState.from ?? null,
+        to: schedule.moveState.to ?? null,
+      });
+    return sent.repeated ? 'already' : 'sent';
   } catch (err) {
     // Not one of our coded errors: the database or the process is in trouble. Stop the fan-out;
     // this recipient has no record (or a `sending` one) and the next attempt deals with it.

@@ -209,6 +209,25 @@ describe('one-off schedules', () => {
     expect(fake.requests.map((r) => [r.to, r.from, r.body])).toEqual([
       [TEXTER, OUR_NUMBER, 'See you soon, Ada!'],
     ]);
+    // The follow-up names a state: once sent, the thread is in it.
+    const [thread] = await server.models.Thread.find({ contact: TEXTER }).lean();
+    expect(thread.state).toBe('followed_up');
+  });
+
+  it("a follow-up's state leaves alone a thread that moved on before it was sent", async () => {
+    await server.stop();
+    server = await startSchedulingServer(fake, { clock, env: { PUBLIC_URL } });
+    const text = (Body: string) =>
+      postSigned(server.url, '/twilio/sms', inboundForm({ Body }), fake.authToken).expect(200);
+    await text('book');
+    await text('Ada');
+    await text('book'); // booking again: the thread asks for a name again
+    clock.advance(120 * MINUTE);
+    await server.scheduler!.tick();
+    await server.scheduler!.tick();
+    expect(fake.requests.map((r) => r.body)).toEqual(['See you soon, Ada!']);
+    const [thread] = await server.models.Thread.find({ contact: TEXTER }).lean();
+    expect(thread.state).toBe('awaiting_name');
   });
 });
 
