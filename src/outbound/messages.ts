@@ -94,9 +94,6 @@ export interface OutboundServiceOptions {
  */
 export type ReconcileOutcome = 'reconciled' | 'resent' | 'unknown';
 
-/** @deprecated src/http still imports this name; use isPhoneNumber from src/twilioLimits.ts. */
-export const isE164 = isPhoneNumber;
-
 /** The same code and field as the request schema's check, so every invalid `to` reads alike. */
 export function checkRecipient(to: string): void {
   if (!isPhoneNumber(to)) {

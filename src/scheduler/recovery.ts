@@ -7,7 +7,8 @@
 import type { Clock } from '../clock';
 import type { ScheduleDoc, ScheduleModel } from '../db/models/schedule';
 import type { ScheduleRunDoc } from '../db/models/scheduleRun';
-import type { FireRunner, SchedulerLogger } from './fire';
+import type { Log } from '../logger';
+import type { FireRunner } from './fire';
 import type { OneOffClaims } from './oneOff';
 import type { RunLedger } from './runs';
 
@@ -17,7 +18,7 @@ export interface RecoveryDeps {
   claims: OneOffClaims;
   runner: FireRunner;
   clock: Clock;
-  logger: SchedulerLogger;
+  logger: Log;
   missedGraceMs: number;
   /** How many more fires this instance may take on now. */
   capacity(): number;
