@@ -258,7 +258,7 @@ describe('the web console', () => {
     await waitForText(page, '.sim-bot', 'We are open 7am-7pm every day.');
   });
 
-  it('creates a schedule, shows the API’s validation errors beside the fields, pauses, resumes and cancels', async () => {
+  it('creates a schedule, shows the API’s validation errors beside the fields and its next fires, pauses, resumes and cancels', async () => {
     const page = await f.open('#/schedules');
     await page.waitForSelector('.summary:not(:empty)');
 
@@ -306,6 +306,24 @@ describe('the web console', () => {
     await waitForText(page, '#schedules-table tbody tr', 'weekly');
     const weeklyRow = '#schedules-table tbody tr[data-status]:first-child';
     expect(await page.$eval(weeklyRow, (el) => el.textContent)).toContain('Europe/Berlin');
+
+    // Its details: the next Monday 09:00 fires in Berlin, and no fire yet.
+    await page.click(`${weeklyRow} button.link`);
+    await waitForText(page, '.sched-more', 'Recent fires');
+    const more = await page.$eval('.sched-more', (el) =>
+      Array.from(
+        el.children as ArrayLike<{
+          textContent: string;
+          querySelectorAll(s: string): ArrayLike<unknown>;
+        }>,
+      ).map((part) => ({
+        text: part.textContent,
+        items: part.querySelectorAll('li').length,
+      })),
+    );
+    expect(more[0].text).toMatch(/^Next fires/);
+    expect(more[0].items).toBeGreaterThan(1);
+    expect(more[1]).toEqual({ text: 'Recent firesnone yet', items: 0 });
 
     await page.click(`${weeklyRow} button.secondary`); // Pause
     await page.waitForFunction(

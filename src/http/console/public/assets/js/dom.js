@@ -38,6 +38,52 @@ export function replace(el, ...children) {
   return el;
 }
 
+/**
+ * "← Newer · Page 2 of 5 · Older →" for one page of a list answer ({page, limit, total});
+ * `go(n)` shows page n.
+ */
+export function pagerControls(page, go) {
+  const pages = Math.max(1, Math.ceil(page.total / page.limit));
+  const step = (label, target, disabled) =>
+    h('button', { type: 'button', class: 'secondary', disabled, onclick: () => go(target) }, label);
+  return [
+    step('← Newer', page.page - 1, page.page <= 1),
+    h('span', { class: 'muted' }, `Page ${page.page} of ${pages}`),
+    step('Older →', page.page + 1, page.page >= pages),
+  ];
+}
+
+/**
+ * A table of records: its caption (for screen readers), its column headings and its rows.
+ * A column is its heading (text or element), or {label, class} (e.g. class 'num' for counts).
+ */
+export function dataTable({ id, caption, columns, rows }) {
+  const heading = (column) =>
+    column !== null && typeof column === 'object' && !(column instanceof Node)
+      ? h('th', { scope: 'col', class: column.class }, column.label)
+      : h('th', { scope: 'col' }, column);
+  return h(
+    'table',
+    { class: 'data', id },
+    h('caption', { class: 'sr-only' }, caption),
+    h('thead', {}, h('tr', {}, columns.map(heading))),
+    h('tbody', {}, rows),
+  );
+}
+
+/**
+ * A view's section, labelled by its heading. The heading takes focus when the view opens
+ * (main.js), so a screen reader announces the page that was navigated to.
+ */
+export function viewSection({ class: className, titleId, title }, ...children) {
+  return h(
+    'section',
+    { class: className, 'aria-labelledby': titleId },
+    h('h1', { id: titleId, tabindex: '-1' }, title),
+    ...children,
+  );
+}
+
 /** Text read only by screen readers (visually hidden). */
 export function srOnly(text) {
   return h('span', { class: 'sr-only' }, text);

@@ -1,6 +1,6 @@
 // The inbox: threads newest first, paged, searched by number or tag; the selected thread beside it.
 import { ApiError, get, threadPath } from './api.js';
-import { badge, h, replace, srOnly, tagList, timeEl } from './dom.js';
+import { badge, h, pagerControls, replace, srOnly, tagList, timeEl, viewSection } from './dom.js';
 import { onLive } from './live.js';
 import { threadPane } from './thread.js';
 
@@ -68,10 +68,8 @@ export function inboxView(root, route) {
   const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
   const list = h('ul', { class: 'thread-list', 'aria-label': 'Threads, newest first' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Inbox pages' });
-  const listPane = h(
-    'section',
-    { class: 'pane list-pane', 'aria-labelledby': 'inbox-title' },
-    h('h1', { id: 'inbox-title', tabindex: '-1' }, 'Inbox'),
+  const listPane = viewSection(
+    { class: 'pane list-pane', titleId: 'inbox-title', title: 'Inbox' },
     form,
     summary,
     list,
@@ -171,36 +169,12 @@ export function inboxView(root, route) {
       summary.textContent = `${first}–${last} of ${page.total} thread${page.total === 1 ? '' : 's'}${describeFilters()}`;
     }
     replace(list, page.items.map(threadRow));
-    const pages = Math.max(1, Math.ceil(page.total / page.limit));
     replace(
       pager,
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary',
-          disabled: page.page <= 1,
-          onclick: () => {
-            filters.page -= 1;
-            loadList();
-          },
-        },
-        '← Newer',
-      ),
-      h('span', { class: 'muted' }, `Page ${page.page} of ${pages}`),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary',
-          disabled: page.page >= pages,
-          onclick: () => {
-            filters.page += 1;
-            loadList();
-          },
-        },
-        'Older →',
-      ),
+      pagerControls(page, (n) => {
+        filters.page = n;
+        loadList();
+      }),
     );
   }
 

@@ -1,6 +1,6 @@
 // Rules: what is loaded, the last load error with file:line:column, hits per rule, unmatched messages.
 import { ApiError, api, get } from './api.js';
-import { formatDateTime, h, replace, timeEl, toast } from './dom.js';
+import { dataTable, formatDateTime, h, replace, timeEl, toast, viewSection } from './dom.js';
 
 const PERIODS = [
   ['24h', 'last 24 hours'],
@@ -99,10 +99,8 @@ export function rulesView(root) {
   let unmatchedData = { missing: true };
 
   root.append(
-    h(
-      'section',
-      { class: 'rules', 'aria-labelledby': 'rules-title' },
-      h('h1', { id: 'rules-title', tabindex: '-1' }, 'Rules'),
+    viewSection(
+      { class: 'rules', titleId: 'rules-title', title: 'Rules' },
       h(
         'div',
         { class: 'toolbar' },
@@ -269,46 +267,29 @@ export function rulesView(root) {
               : '',
           )
         : null,
-      h(
-        'table',
-        { class: 'data', id: 'rules-table' },
-        h('caption', { class: 'sr-only' }, 'Loaded rules in the order they are tried'),
-        h(
-          'thead',
-          {},
-          h(
+      dataTable({
+        id: 'rules-table',
+        caption: 'Loaded rules in the order they are tried',
+        columns: ['#', 'Rule', 'Where', { label: `Hits (${period})`, class: 'num' }, 'Last hit'],
+        rows: status.rules.map((r, i) => {
+          const s = hits?.get(r.id);
+          return h(
             'tr',
-            {},
-            h('th', { scope: 'col' }, '#'),
-            h('th', { scope: 'col' }, 'Rule'),
-            h('th', { scope: 'col' }, 'Where'),
-            h('th', { scope: 'col', class: 'num' }, `Hits (${period})`),
-            h('th', { scope: 'col' }, 'Last hit'),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          status.rules.map((r, i) => {
-            const s = hits?.get(r.id);
-            return h(
-              'tr',
-              { class: r.enabled ? null : 'disabled' },
-              h('td', { class: 'num muted' }, String(i + 1)),
-              h(
-                'td',
-                {},
-                h('code', {}, r.id),
-                r.enabled ? null : h('span', { class: 'muted' }, ' (disabled)'),
-                r.description ? h('div', { class: 'muted small' }, r.description) : null,
-              ),
-              h('td', {}, h('code', { class: 'small' }, `${r.file}:${r.line}`)),
-              h('td', { class: 'num' }, hits ? String(s?.hits ?? 0) : '—'),
-              h('td', {}, s?.last ? timeEl(s.last) : '—'),
-            );
-          }),
-        ),
-      ),
+            { class: r.enabled ? null : 'disabled' },
+            h('td', { class: 'num muted' }, String(i + 1)),
+            h(
+              'td',
+              {},
+              h('code', {}, r.id),
+              r.enabled ? null : h('span', { class: 'muted' }, ' (disabled)'),
+              r.description ? h('div', { class: 'muted small' }, r.description) : null,
+            ),
+            h('td', {}, h('code', { class: 'small' }, `${r.file}:${r.line}`)),
+            h('td', { class: 'num' }, hits ? String(s?.hits ?? 0) : '—'),
+            h('td', {}, s?.last ? timeEl(s.last) : '—'),
+          );
+        }),
+      }),
     );
 
     const rows = unmatchedData.data ? unmatchedRows(unmatchedData.data) : [];
@@ -317,41 +298,25 @@ export function rulesView(root) {
       statsNote(unmatchedData, 'Unmatched messages'),
       unmatchedData.data
         ? rows.length
-          ? h(
-              'table',
-              { class: 'data', id: 'unmatched-table' },
-              h('caption', { class: 'sr-only' }, 'Unmatched messages, grouped by text'),
-              h(
-                'thead',
-                {},
+          ? dataTable({
+              id: 'unmatched-table',
+              caption: 'Unmatched messages, grouped by text',
+              columns: ['Message', { label: 'Count', class: 'num' }, 'Answered by', 'Last seen'],
+              rows: rows.map((r) =>
                 h(
                   'tr',
                   {},
-                  h('th', { scope: 'col' }, 'Message'),
-                  h('th', { scope: 'col', class: 'num' }, 'Count'),
-                  h('th', { scope: 'col' }, 'Answered by'),
-                  h('th', { scope: 'col' }, 'Last seen'),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                rows.map((r) =>
+                  h('td', {}, r.example ?? r.text),
+                  h('td', { class: 'num' }, String(r.count)),
                   h(
-                    'tr',
+                    'td',
                     {},
-                    h('td', {}, r.example ?? r.text),
-                    h('td', { class: 'num' }, String(r.count)),
-                    h(
-                      'td',
-                      {},
-                      r.rule ? h('code', {}, r.rule) : h('span', { class: 'muted' }, 'no rule'),
-                    ),
-                    h('td', {}, r.last ? timeEl(r.last) : '—'),
+                    r.rule ? h('code', {}, r.rule) : h('span', { class: 'muted' }, 'no rule'),
                   ),
+                  h('td', {}, r.last ? timeEl(r.last) : '—'),
                 ),
               ),
-            )
+            })
           : h('p', { class: 'muted' }, `None in the ${period}.`)
         : null,
     );

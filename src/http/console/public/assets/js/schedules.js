@@ -1,7 +1,17 @@
 // Schedules: the list with status and next fires; create (once or cron), pause, resume, cancel.
 // All through /api/schedules; the API's validation errors are shown beside the fields they name.
 import { ApiError, api, get } from './api.js';
-import { badge, formatDateTime, h, replace, timeEl, toast } from './dom.js';
+import {
+  badge,
+  dataTable,
+  formatDateTime,
+  h,
+  pagerControls,
+  replace,
+  timeEl,
+  toast,
+  viewSection,
+} from './dom.js';
 import { describeSegments } from './segmentMeter.js';
 
 const STATUS_TONES = {
@@ -215,10 +225,8 @@ export function schedulesView(root) {
   const dialog = confirmDialog();
 
   root.append(
-    h(
-      'section',
-      { class: 'schedules', 'aria-labelledby': 'sched-title' },
-      h('h1', { id: 'sched-title', tabindex: '-1' }, 'Schedules'),
+    viewSection(
+      { class: 'schedules', titleId: 'sched-title', title: 'Schedules' },
       h(
         'div',
         { class: 'sched-grid' },
@@ -368,60 +376,27 @@ export function schedulesView(root) {
     replace(
       tableWrap,
       page.items.length
-        ? h(
-            'table',
-            { class: 'data', id: 'schedules-table' },
-            h('caption', { class: 'sr-only' }, 'Schedules, newest first'),
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', { scope: 'col' }, 'Schedule'),
-                h('th', { scope: 'col' }, 'When'),
-                h('th', { scope: 'col' }, 'Status'),
-                h('th', { scope: 'col' }, 'Next fire'),
-                h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')),
-              ),
-            ),
-            h('tbody', {}, page.items.map(scheduleRows)),
-          )
+        ? dataTable({
+            id: 'schedules-table',
+            caption: 'Schedules, newest first',
+            columns: [
+              'Schedule',
+              'When',
+              'Status',
+              'Next fire',
+              h('span', { class: 'sr-only' }, 'Actions'),
+            ],
+            rows: page.items.map(scheduleRows),
+          })
         : null,
     );
-    const pages = Math.max(1, Math.ceil(page.total / page.limit));
     replace(
       pager,
-      pages > 1
-        ? [
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'secondary',
-                disabled: page.page <= 1,
-                onclick: () => {
-                  listState.page -= 1;
-                  loadList();
-                },
-              },
-              '← Newer',
-            ),
-            h('span', { class: 'muted' }, `Page ${page.page} of ${pages}`),
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'secondary',
-                disabled: page.page >= pages,
-                onclick: () => {
-                  listState.page += 1;
-                  loadList();
-                },
-              },
-              'Older →',
-            ),
-          ]
+      page.total > page.limit
+        ? pagerControls(page, (n) => {
+            listState.page = n;
+            loadList();
+          })
         : null,
     );
   }
@@ -511,6 +486,22 @@ export function schedulesView(root) {
     return [row, details];
   }
 
+  /** A heading over a plain list of `items`, each shown by `item`; `empty` when there are none. */
+  function detailList(title, items, item, empty) {
+    return h(
+      'div',
+      {},
+      h('h3', {}, title),
+      items && items.length
+        ? h(
+            'ul',
+            { class: 'plain' },
+            items.map((x) => h('li', {}, item(x))),
+          )
+        : h('p', { class: 'muted' }, empty),
+    );
+  }
+
   async function loadDetails(id, cell) {
     replace(cell, h('p', { class: 'muted' }, 'Loading…'));
     try {
@@ -520,46 +511,26 @@ export function schedulesView(root) {
         h(
           'div',
           { class: 'sched-more' },
-          h(
-            'div',
-            {},
-            h('h3', {}, 'Next fires'),
-            d.upcoming && d.upcoming.length
-              ? h(
-                  'ul',
-                  { class: 'plain' },
-                  d.upcoming.map((t) => h('li', {}, timeEl(t, 'absolute'))),
-                )
-              : h(
-                  'p',
-                  { class: 'muted' },
-                  d.nextRunAt && !FINISHED.has(d.status) ? formatDateTime(d.nextRunAt) : 'none',
-                ),
+          detailList(
+            'Next fires',
+            d.upcoming,
+            (t) => [timeEl(t, 'absolute')],
+            d.nextRunAt && !FINISHED.has(d.status) ? formatDateTime(d.nextRunAt) : 'none',
           ),
-          h(
-            'div',
-            {},
-            h('h3', {}, 'Recent fires'),
-            d.runs && d.runs.length
-              ? h(
-                  'ul',
-                  { class: 'plain' },
-                  d.runs.map((r) =>
-                    h(
-                      'li',
-                      {},
-                      timeEl(r.fireAt, 'absolute'),
-                      ' ',
-                      badge(r.status, STATUS_TONES[r.status] ?? 'neutral'),
-                      ' ',
-                      Object.entries(r.messages)
-                        .map(([k, v]) => `${v} ${k}`)
-                        .join(', '),
-                      r.error ? h('span', { class: 'field-error' }, ` ${r.error}`) : null,
-                    ),
-                  ),
-                )
-              : h('p', { class: 'muted' }, 'none yet'),
+          detailList(
+            'Recent fires',
+            d.runs,
+            (r) => [
+              timeEl(r.fireAt, 'absolute'),
+              ' ',
+              badge(r.status, STATUS_TONES[r.status] ?? 'neutral'),
+              ' ',
+              Object.entries(r.messages)
+                .map(([k, v]) => `${v} ${k}`)
+                .join(', '),
+              r.error ? h('span', { class: 'field-error' }, ` ${r.error}`) : null,
+            ],
+            'none yet',
           ),
         ),
       );

@@ -1,7 +1,16 @@
 // The phone simulator: text the live rules as a test contact through POST /api/rules/test (nothing
 // stored, nothing sent). The conversation's state lives here, in the page, and goes with each message.
 import { ApiError, api } from './api.js';
-import { badge, formatDateTime, h, replace, srOnly, tagList, varsTable } from './dom.js';
+import {
+  badge,
+  formatDateTime,
+  h,
+  replace,
+  srOnly,
+  tagList,
+  varsTable,
+  viewSection,
+} from './dom.js';
 import { describeSegments } from './segmentMeter.js';
 
 const STORAGE_KEY = 'replybot.console.simulator';
@@ -147,10 +156,8 @@ export function simulatorView(root) {
   );
 
   root.append(
-    h(
-      'section',
-      { class: 'simulator', 'aria-labelledby': 'sim-title' },
-      h('h1', { id: 'sim-title', tabindex: '-1' }, 'Phone simulator'),
+    viewSection(
+      { class: 'simulator', titleId: 'sim-title', title: 'Phone simulator' },
       h(
         'p',
         { class: 'lead' },
