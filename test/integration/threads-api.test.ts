@@ -109,3 +109,60 @@ describe('threads API', () => {
     );
   });
 });
+
+describe("a contact's conversation, whichever of our numbers it is with", () => {
+  let server: TestServer;
+  const get = (path: string) =>
+    request(server.url).get(path).auth(TEST_ADMIN.name, TEST_ADMIN.password);
+  const contact = '+14155550181';
+  const phone = encodeURIComponent(contact);
+
+  beforeAll(async () => {
+    // A first local try: no Twilio account (dry-run sends), no TWILIO_FROM, no signature check.
+    server = await startTestServer(
+      { TWILIO_VALIDATE_SIGNATURE: 'false' },
+      { label: 'threads-any' },
+    );
+    await request(server.url)
+      .post('/api/messages')
+      .auth(TEST_ADMIN.name, TEST_ADMIN.password)
+      .send({ to: contact, body: 'Your table is ready.' })
+      .expect(202);
+    // The contact answers, to our Twilio number.
+    await request(server.url)
+      .post('/twilio/sms')
+      .type('form')
+      .send(new URLSearchParams(inboundForm({ From: contact, Body: 'hours' })).toString())
+      .expect(200);
+  });
+  afterAll(() => server.stop());
+
+  it('GET /api/threads/{phone} shows the most recently active thread: the inbound one', async () => {
+    const res = await get(`/api/threads/${phone}`).expect(200);
+    expect(res.body).toMatchObject({ contact, number: OUR_NUMBER, inboundCount: 1 });
+    expect(res.body.messages[res.body.messages.length - 1].body).toBe('hours');
+  });
+
+  it('?number= picks the thread with one of our numbers, here the send without a sender', async () => {
+    const res = await get(`/api/threads/${phone}?number=default`).expect(200);
+    expect(res.body).toMatchObject({ contact, number: 'default', inboundCount: 0 });
+    expect(res.body.messages.map((m: { body: string }) => m.body)).toEqual([
+      'Your table is ready.',
+    ]);
+    const messages = await get(`/api/threads/${phone}/messages?number=default`).expect(200);
+    expect(messages.body.total).toBe(1);
+    await get(`/api/threads/${phone}?number=${encodeURIComponent('+14155550999')}`).expect(404);
+  });
+
+  it('GET /api/threads?phone= lists every thread of the contact, most recent first', async () => {
+    const res = await get(`/api/threads?phone=${phone}`).expect(200);
+    expect(res.body.total).toBe(2);
+    expect(res.body.items.map((t: { number: string }) => t.number)).toEqual([
+      OUR_NUMBER,
+      'default',
+    ]);
+    const none = await get(`/api/threads?phone=${encodeURIComponent('+14155550999')}`).expect(200);
+    expect(none.body).toMatchObject({ total: 0, items: [] });
+    await get('/api/threads?phone=not-a-number').expect(400);
+  });
+});
