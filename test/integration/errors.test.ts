@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { ERROR_CATALOGUE } from '../../src/errors';
 import { TEST_ADMIN } from '../support/config';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -75,6 +76,32 @@ describe('error responses', () => {
       .send(`body=${'x'.repeat(5000)}`)
       .expect(401);
     expect(res.body.error.code).toBe('unauthorized');
+  });
+
+  // The middlewares raise errors of the catalogue; the error handler writes every body.
+  it.each([
+    ['no credentials', () => request(server.url).get('/api/threads'), 'unauthorized'],
+    [
+      'a wrong password',
+      () => request(server.url).get('/api/threads').auth(TEST_ADMIN.name, 'wrong'),
+      'invalid_credentials',
+    ],
+    [
+      'an unsigned webhook',
+      () => request(server.url).post('/twilio/sms').type('form').send('Body=hi'),
+      'twilio_auth_token_missing',
+    ],
+    [
+      'a webhook that is not a form',
+      () => request(server.url).post('/twilio/sms').type('text/plain').send('hi'),
+      'unsupported_media_type',
+    ],
+  ] as const)('answers %s with the catalogue entry of its code', async (_what, send, code) => {
+    const res = await send();
+    expect(res.status).toBe(ERROR_CATALOGUE[code].status);
+    expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+    if (code !== 'unsupported_media_type')
+      expect(res.body.error.message).toBe(ERROR_CATALOGUE[code].message);
   });
 
   it('sets helmet security headers', async () => {
