@@ -118,20 +118,41 @@ function wallTimeAt(ms: number, timezone: string): WallTime {
   };
 }
 
+const HOUR = 3_600_000;
+
+/** How far `timezone`'s wall clock is ahead of UTC at `ms` (wall clocks show whole seconds). */
+function offsetAt(ms: number, timezone: string): number {
+  const second = Math.floor(ms / 1000) * 1000;
+  return asUtc(wallTimeAt(second, timezone)) - second;
+}
+
 const asUtc = (t: WallTime) => Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
 
 /**
- * The instant a wall time happens in `timezone`: the earlier one when fall-back repeats it, null
- * when spring-forward skips it.
+ * The zone's offset between two instants (at most one change in between, as every zone has): a
+ * wall time's instant, the earlier one when fall-back repeats it, null when spring-forward skips it.
  */
-function instantOf(wall: WallTime, timezone: string): number | null {
-  const naive = asUtc(wall);
-  const DAY = 86_400_000;
-  // The zone's offset a day either side brackets any change near this wall time.
-  const candidates = [naive - DAY, naive + DAY]
-    .map((probe) => naive - (asUtc(wallTimeAt(probe, timezone)) - probe))
-    .sort((a, b) => a - b);
-  return candidates.find((ms) => asUtc(wallTimeAt(ms, timezone)) === naive) ?? null;
+function offsetsAround(start: number, end: number, timezone: string) {
+  const before = offsetAt(start, timezone);
+  const after = offsetAt(end, timezone);
+  // The first instant on the new offset, found by halving (whole seconds are enough).
+  let low = start;
+  let high = end;
+  while (before !== after && high - low > 1000) {
+    const mid = low + Math.floor((high - low) / 2);
+    if (offsetAt(mid, timezone) === before) low = mid;
+    else high = mid;
+  }
+  const offsetOf = (ms: number) => (ms < high ? before : after);
+  return {
+    steady: before === after,
+    instantOf(naive: number): number | null {
+      const candidates = [naive - before, naive - after].filter(
+        (ms) => naive - offsetOf(ms) === ms,
+      );
+      return candidates.length > 0 ? Math.min(...candidates) : null;
+    },
+  };
 }
 
 /**
@@ -163,23 +184,33 @@ export function upcomingRuns(
         day: date.getUTCDate(),
       };
       if (!fields.month.includes(ymd.month)) continue;
+      // The zone's offsets over the day: one, or (on the day of a DST change) one before the
+      // change and one after; each wall time's instant is then arithmetic.
+      const offsets = offsetsAround(day - 15 * HOUR, day + 39 * HOUR, timezone);
+      // Wall times before `from`'s (by more than a DST change can move them) are not later.
+      const earliest = from + offsetAt(from, timezone) - (offsets.steady ? 0 : 3 * HOUR);
+      const wall = (hour: number, minute: number, second: number) =>
+        Date.UTC(ymd.year, ymd.month - 1, ymd.day, hour, minute, second);
       let dayChecked = false;
-      day: for (const hour of hours)
-        for (const minute of minutes)
+      day: for (const hour of hours) {
+        if (wall(hour + 1, 0, 0) <= earliest) continue;
+        for (const minute of minutes) {
+          if (wall(hour, minute + 1, 0) <= earliest) continue;
           for (const second of seconds) {
-            const at = instantOf({ ...ymd, hour, minute, second }, timezone);
-            if (at === null) continue;
+            const at = offsets.instantOf(wall(hour, minute, second));
+            if (at === null || at <= from) continue;
             // The time fields come from the parse; whether the day matches is the same answer
             // for every time of the day, so the first time that exists settles it.
             if (!dayChecked) {
               if (!task.match(new Date(at))) break day;
               dayChecked = true;
             }
-            if (at <= from) continue;
             runs.push(new Date(at));
             from = at;
             if (runs.length === count) break day;
           }
+        }
+      }
     }
     if (runs.length < count)
       throw new Error(`cron "${pattern}" has no ${count} fire times within 100 years`);

@@ -3,7 +3,7 @@
 // Every instance runs a task for every recurring schedule; MongoRunCoordinator makes sure one of
 // them sends each fire. Instances learn about schedules created, changed or canceled elsewhere by
 // polling (sync), so a change reaches all of them within one poll interval.
-import cron, { type ScheduledTask } from 'node-cron';
+import cron, { type RunCoordinator } from 'node-cron';
 import type { Types } from 'mongoose';
 import type { ScheduleModel } from '../db/models/schedule';
 import type { ScheduleRunDoc } from '../db/models/scheduleRun';
@@ -17,10 +17,33 @@ export interface RecurringSchedule {
   timezone: string;
 }
 
+/** One recurring schedule's slots, as a driver arms them. */
+export interface CronSlots {
+  schedule: RecurringSchedule;
+  /** The task's name; a slot's claim key is `<name>:<slot ISO time>`, as node-cron builds it. */
+  name: string;
+  /** Asked before each slot, by every instance; only the one whose claim wins gets `true`. */
+  coordinator: RunCoordinator;
+  /** How long a claim holds (node-cron's distributedLease). */
+  leaseMs: number;
+  /** Carries out a slot whose claim this instance won. */
+  run(slot: Date): void;
+}
+
+/**
+ * What fires a recurring schedule's slots: node-cron in production. A test passes its own
+ * (test/support/cronClock.ts) to fire the slots from an injected clock instead of real seconds;
+ * either way each slot is claimed through the same coordinator and run by the same `run`.
+ */
+export interface CronDriver {
+  /** Starts firing `slots`; the function returned stops it. */
+  arm(slots: CronSlots): () => void;
+}
+
 interface Entry {
   cron: string;
   timezone: string;
-  task: ScheduledTask;
+  disarm: () => void;
 }
 
 export interface CronTasksDeps {
@@ -29,12 +52,17 @@ export interface CronTasksDeps {
   logger: SchedulerLogger;
   /** Carries out a fire this instance won. */
   onFire(run: ScheduleRunDoc): void;
+  /** Fires the slots; node-cron unless a test injects its own. */
+  driver?: CronDriver;
 }
 
 export class CronTasks {
   private readonly entries = new Map<string, Entry>();
+  private readonly driver: CronDriver;
 
-  constructor(private readonly d: CronTasksDeps) {}
+  constructor(private readonly d: CronTasksDeps) {
+    this.driver = d.driver ?? nodeCronDriver(d.logger);
+  }
 
   get size(): number {
     return this.entries.size;
@@ -50,7 +78,7 @@ export class CronTasks {
     for (const [id, s] of wanted) {
       if (this.entries.has(id)) continue;
       try {
-        this.entries.set(id, { cron: s.cron, timezone: s.timezone, task: this.create(s) });
+        this.entries.set(id, { cron: s.cron, timezone: s.timezone, disarm: this.arm(s) });
         this.d.logger.debug('cron task started', {
           schedule: id,
           cron: s.cron,
@@ -74,12 +102,12 @@ export class CronTasks {
     const entry = this.entries.get(id);
     if (!entry) return;
     this.entries.delete(id);
-    void entry.task.destroy();
+    entry.disarm();
     this.d.logger.debug('cron task stopped', { schedule: id });
   }
 
-  private create(s: RecurringSchedule): ScheduledTask {
-    const { Schedule, ledger, logger } = this.d;
+  private arm(s: RecurringSchedule): () => void {
+    const { Schedule, ledger } = this.d;
     const coordinator = new MongoRunCoordinator(ledger, s._id, async () => {
       const current = await Schedule.findById(s._id, { status: 1, cron: 1, timezone: 1 }).lean<{
         status: string;
@@ -90,18 +118,29 @@ export class CronTasks {
         current?.status === 'active' && current.cron === s.cron && current.timezone === s.timezone
       );
     });
-    const task = cron.createTask(
-      s.cron,
-      (ctx) => {
-        const run = coordinator.take(ctx.date);
+    return this.driver.arm({
+      schedule: s,
+      name: `schedule:${String(s._id)}`,
+      coordinator,
+      leaseMs: ledger.leaseMs,
+      run: (slot) => {
+        const run = coordinator.take(slot);
         if (run) this.d.onFire(run);
       },
-      {
-        name: `schedule:${String(s._id)}`,
+    });
+  }
+}
+
+/** node-cron tasks: each slot claimed through node-cron's run coordination, then run. */
+export function nodeCronDriver(logger: SchedulerLogger): CronDriver {
+  return {
+    arm({ schedule: s, name, coordinator, leaseMs, run }) {
+      const task = cron.createTask(s.cron, (ctx) => run(ctx.date), {
+        name,
         timezone: s.timezone,
         distributed: true,
         runCoordinator: coordinator,
-        distributedLease: ledger.leaseMs,
+        distributedLease: leaseMs,
         // A slot passed while the process was blocked is skipped, not caught up: recurring
         // schedules skip missed fires (SPEC §7).
         suppressMissedWarning: true,
@@ -111,19 +150,19 @@ export class CronTasks {
           error: (m, err) => logger.error(String(m), { error: err?.message }),
           debug: (m) => logger.debug(String(m)),
         },
-      },
-    );
-    task.on('execution:missed', (ctx) =>
-      logger.warn('cron slot missed', { schedule: String(s._id), at: ctx.date.toISOString() }),
-    );
-    task.on('execution:skipped', (ctx) => {
-      if (ctx.reason === 'coordinator-error')
-        logger.warn('cron slot not claimed: database error', {
-          schedule: String(s._id),
-          at: ctx.date.toISOString(),
-        });
-    });
-    void task.start();
-    return task;
-  }
+      });
+      task.on('execution:missed', (ctx) =>
+        logger.warn('cron slot missed', { schedule: String(s._id), at: ctx.date.toISOString() }),
+      );
+      task.on('execution:skipped', (ctx) => {
+        if (ctx.reason === 'coordinator-error')
+          logger.warn('cron slot not claimed: database error', {
+            schedule: String(s._id),
+            at: ctx.date.toISOString(),
+          });
+      });
+      void task.start();
+      return () => void task.destroy();
+    },
+  };
 }

@@ -330,7 +330,11 @@ describe('Twilio webhooks, case by case', () => {
     const form: Record<string, string> = { ...fixtureForm(c.fixture) };
 
     for (const body of c.before ?? []) {
-      const earlier = { ...fixtureForm('inbound-sms.form'), From: contact, Body: body };
+      const earlier: Record<string, string> = {
+        ...fixtureForm('inbound-sms.form'),
+        From: contact,
+        Body: body,
+      };
       earlier.MessageSid = earlier.SmsSid = earlier.SmsMessageSid = newMessageSid();
       await post('/twilio/sms', earlier).expect(200);
     }
