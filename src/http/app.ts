@@ -14,6 +14,7 @@ import { buildOpenApiDocument, docsSecurityHeaders } from './openapi';
 import { mountOperations, type Guards } from './operation';
 import { messageOperations } from './routes/messages';
 import { operationsOperations } from './routes/operations';
+import { ruleAnalyticsOperations } from './routes/ruleAnalytics';
 import { ruleOperations } from './routes/rules';
 import { threadOperations } from './routes/threads';
 import { webhookOperations } from './routes/twilioWebhooks';
@@ -83,7 +84,7 @@ export function createApp(ctx: HttpContext): Express {
   );
   app.use(mountOperations(threadOperations, ctx.threads));
   app.use(
-    mountOperations(ruleOperations, {
+    mountOperations([...ruleOperations, ...ruleAnalyticsOperations], {
       content: ctx.content,
       clock: ctx.clock,
       ourNumber: ctx.config.twilio.from,

@@ -3,6 +3,7 @@
 import type { Operation } from '../operation';
 import { messageOperations } from './messages';
 import { operationsOperations } from './operations';
+import { ruleAnalyticsOperations } from './ruleAnalytics';
 import { ruleOperations } from './rules';
 import { scheduleOperations } from './schedules';
 import { threadOperations } from './threads';
@@ -15,6 +16,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...messageOperations,
   ...threadOperations,
   ...ruleOperations,
+  ...ruleAnalyticsOperations,
   ...scheduleOperations,
   ...operationsOperations,
 ] as readonly AnyOperation[];

@@ -1,12 +1,11 @@
 // The rules API for editors: what is loaded, reload now, a dry run of one message through the rules,
-// and which rules answer (stats) and what none does (unmatched). Its schemas and operations.
+// Its schemas and operations; which rules answer and what none does are in ruleAnalytics.ts.
 import { z } from 'zod';
-import { loadedRulesOf, type LoadedRules, type RuleAnalytics } from '../../analytics/ruleAnalytics';
+import type { RuleAnalytics } from '../../analytics/ruleAnalytics';
 import type { Clock } from '../../clock';
 import type { BotContent, BotContentSnapshot } from '../../content/botContent';
 import { defaultOurNumber } from '../../content/conversations';
 import { evaluate } from '../../content/evaluate';
-import { parseDuration } from '../../duration';
 import { RulesInvalidError, ServiceUnavailableError } from '../../errors';
 import { MediaUrls, Phone, Timestamp } from '../fields';
 import { operation } from '../operation';
@@ -16,7 +15,7 @@ export interface RuleDeps {
   clock: Clock;
   /** TWILIO_FROM: the number a test message is sent to when the request names none. */
   ourNumber?: string | null;
-  /** Stats and unmatched messages; without it those routes answer 503. */
+  /** Stats and unmatched messages (ruleAnalytics.ts); without it those routes answer 503. */
   analytics?: RuleAnalytics;
 }
 
@@ -90,88 +89,6 @@ export const RulesStatus = z
   })
   .openapi('RulesStatus');
 
-/** At most a year back: older messages are for the database's own tools. */
-const MAX_SINCE_MS = 366 * 86_400_000;
-
-const Since = z
-  .string()
-  .default('7d')
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (typeof ms === 'string') {
-      ctx.addIssue({ code: 'custom', message: ms });
-      return z.NEVER;
-    }
-    if (ms > MAX_SINCE_MS) {
-      ctx.addIssue({ code: 'custom', message: 'at most 366d' });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .openapi({
-    type: 'string',
-    description:
-      'How far back: a duration such as 30m, 24h, 7d or 1d12h (default 7d, at most 366d)',
-    example: '7d',
-  });
-
-export const RuleStatsQuery = z.object({ since: Since }).strict();
-
-export const RuleUnmatchedQuery = z
-  .object({
-    since: Since,
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(500)
-      .default(50)
-      .openapi({ type: 'integer', description: 'Most groups returned (1-500, default 50)' }),
-  })
-  .strict();
-
-export const RuleStatsResponse = z
-  .object({
-    since: Timestamp,
-    messages: z.number().int().openapi({ description: 'Inbound messages in the window' }),
-    rules: z.array(
-      z.object({
-        id: z.string(),
-        hits: z.number().int(),
-        lastHitAt: Timestamp.nullable(),
-        loaded: z
-          .boolean()
-          .openapi({ description: 'False for a rule that answered then but is not loaded now' }),
-      }),
-    ),
-    noRule: z.object({ hits: z.number().int(), lastHitAt: Timestamp.nullable() }).openapi({
-      description:
-        'Messages no rule answered: nothing matched, a compliance keyword, or an opted-out contact',
-    }),
-  })
-  .openapi('RuleStats');
-
-export const RuleUnmatchedResponse = z
-  .object({
-    since: Timestamp,
-    total: z.number().int(),
-    groups: z.array(
-      z.object({
-        text: z
-          .string()
-          .openapi({ description: 'Normalised: lower case, no surrounding punctuation' }),
-        count: z.number().int(),
-        lastSeenAt: Timestamp,
-        example: z.string().openapi({ description: 'The latest message as written' }),
-        rule: z
-          .string()
-          .nullable()
-          .openapi({ description: 'The catch-all rule that answered; null when no rule did' }),
-      }),
-    ),
-  })
-  .openapi('RuleUnmatched');
-
 export function rulesStatus(content: BotContent) {
   const current = content.current();
   const failure = content.lastFailure();
@@ -186,20 +103,10 @@ export function rulesStatus(content: BotContent) {
   };
 }
 
-/** What the analytics need to know of the rules loaded now. */
-function loadedRules(content: BotContent): LoadedRules {
-  return loadedRulesOf(loaded(content).ruleSet);
-}
-
-function loaded(content: BotContent): BotContentSnapshot {
+export function loaded(content: BotContent): BotContentSnapshot {
   const current = content.current();
   if (!current) throw new ServiceUnavailableError(undefined, 'rules_not_loaded');
   return current;
-}
-
-function analyticsOf(deps: RuleDeps): RuleAnalytics {
-  if (!deps.analytics) throw new ServiceUnavailableError(undefined, 'analytics_unavailable');
-  return deps.analytics;
 }
 
 /** One message through the loaded rules, with nothing stored or sent. */
@@ -298,53 +205,5 @@ export const ruleOperations = [
     errors: ['rules_not_loaded'],
     handle: ({ body }, { content, clock, ourNumber }) =>
       dryRun(loaded(content), body, clock, ourNumber),
-  }),
-  op({
-    method: 'get',
-    path: '/api/rules/stats',
-    auth: 'admin',
-    tag: 'rules',
-    summary: 'Hits per rule, and when each rule last answered',
-    description:
-      'Counted from the stored inbound messages since the given time. Every loaded rule is listed, with 0 hits when it never answered. The same hits, since the instance started, are in /metrics as replybot_rule_hits_total.',
-    query: RuleStatsQuery,
-    responses: { 200: { description: 'Hits per rule, most first', schema: RuleStatsResponse } },
-    errors: ['rules_not_loaded', 'analytics_unavailable'],
-    handle: async ({ query }, deps) => {
-      const from = new Date(deps.clock.now().getTime() - query.since);
-      const stats = await analyticsOf(deps).stats(from, loadedRules(deps.content));
-      return {
-        since: stats.since.toISOString(),
-        messages: stats.messages,
-        rules: stats.rules.map((r) => ({ ...r, lastHitAt: r.lastHitAt?.toISOString() ?? null })),
-        noRule: {
-          hits: stats.noRule.hits,
-          lastHitAt: stats.noRule.lastHitAt?.toISOString() ?? null,
-        },
-      };
-    },
-  }),
-  op({
-    method: 'get',
-    path: '/api/rules/unmatched',
-    auth: 'admin',
-    tag: 'rules',
-    summary: 'What texters ask that no rule answers',
-    description:
-      'Messages answered by a catch-all rule (one without conditions) or by no rule, grouped by their normalised text, most frequent first. Compliance keywords (STOP, HELP, …) are left out.',
-    query: RuleUnmatchedQuery,
-    responses: {
-      200: { description: 'Groups of unmatched messages', schema: RuleUnmatchedResponse },
-    },
-    errors: ['analytics_unavailable'],
-    handle: async ({ query }, deps) => {
-      const from = new Date(deps.clock.now().getTime() - query.since);
-      const unmatched = await analyticsOf(deps).unmatched(from, query.limit);
-      return {
-        since: unmatched.since.toISOString(),
-        total: unmatched.total,
-        groups: unmatched.groups.map((g) => ({ ...g, lastSeenAt: g.lastSeenAt.toISOString() })),
-      };
-    },
   }),
 ];
