@@ -11,11 +11,21 @@ import type { RunLedger } from './runs';
  */
 export type Interruption = { kind: 'lost' } | { kind: 'halted'; as: 'canceled' | 'paused' };
 
-/** Of two reasons, the one that decides how the fire ends: a lease lost, then a cancel, then a pause. */
 function strength(reason: Interruption | null): number {
   if (reason === null) return 0;
   if (reason.kind === 'lost') return 3;
   return reason.as === 'canceled' ? 2 : 1;
+}
+
+/**
+ * Of the reason found so far and a new one, the one that decides how the fire ends: a lease lost
+ * (the new owner finishes the fire), then a cancel, then a pause.
+ */
+export function strongerReason(
+  current: Interruption | null,
+  next: Interruption,
+): Interruption | null {
+  return strength(next) > strength(current) ? next : current;
 }
 
 export interface FireWatchDeps {
@@ -74,6 +84,6 @@ export class FireWatch {
   }
 
   private interrupt(reason: Interruption): void {
-    if (strength(reason) > strength(this.reason)) this.reason = reason;
+    this.reason = strongerReason(this.reason, reason);
   }
 }
