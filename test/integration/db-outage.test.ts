@@ -8,6 +8,7 @@ import { EmbeddedDatabase, ensureFerretdb } from '../../src/db/embedded';
 import { createSilentLogger } from '../../src/logger';
 import { startServer, type ServerHandle } from '../../src/server';
 import { TEST_ADMIN, testConfig } from '../support/config';
+import { portOutsideEphemeralRange } from '../support/db';
 import { PUBLIC_URL, inboundForm, messagesIn, postSigned } from '../support/twilioRequests';
 
 const TOKEN = 'outage-test-token-0123456789abcde';
@@ -23,9 +24,13 @@ describe('database outage', () => {
   beforeAll(async () => {
     const logger = createSilentLogger();
     dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-outage-'));
+    // Its own database process, which the test stops and starts: the shared one of the other
+    // suites is never touched. On a port no other suite's listen(0) or connection can be given
+    // while it is down, so it comes back on the same one.
     db = await EmbeddedDatabase.start({
       binary: await ensureFerretdb(logger),
       dir: path.join(dir, 'db'),
+      port: await portOutsideEphemeralRange(),
       logger,
     });
     server = await startServer(

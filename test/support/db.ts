@@ -1,5 +1,7 @@
 // Each test file works in its own database on the run's shared server.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import mongoose, { type Connection } from 'mongoose';
 
 /** A connection string for a fresh, uniquely named database. */
@@ -31,4 +33,34 @@ export async function openTestDatabase(
       await connection.close();
     },
   };
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range (Linux: ip_local_port_range), for a
+ * database a test stops and starts again: while it is down, no `listen(0)` and no outgoing
+ * connection of another suite can be given its port, so it always comes back where it was.
+ */
+export async function portOutsideEphemeralRange(): Promise<number> {
+  let low = 32768;
+  try {
+    low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+  } catch {
+    // Not Linux: IANA's dynamic range starts at 49152; 32768 is below it too.
+  }
+  const floor = Math.max(1024, Math.min(low, 32768) - 12_000);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = floor + randomInt(Math.min(low, 32768) - floor);
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error('no free loopback port below the ephemeral range');
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
