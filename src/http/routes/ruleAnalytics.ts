@@ -1,5 +1,6 @@
 // Rule analytics for editors: which rules answer (stats) and what texters ask that none does
-// (unmatched), over the stored inbound messages. Its schemas and operations.
+// (unmatched), from the counts kept as messages arrive (src/analytics/ruleAnalytics.ts). Its
+// schemas and operations.
 import { z } from 'zod';
 import { loadedRulesOf, type LoadedRules, type RuleAnalytics } from '../../analytics/ruleAnalytics';
 import type { BotContent } from '../../content/botContent';
@@ -111,7 +112,7 @@ export const ruleAnalyticsOperations = [
     tag: 'rules',
     summary: 'Hits per rule, and when each rule last answered',
     description:
-      'Counted from the stored inbound messages since the given time. Every loaded rule is listed, with 0 hits when it never answered. The same hits, since the instance started, are in /metrics as replybot_rule_hits_total.',
+      'Counted as messages arrive, by the hour: the window starts at the start of the hour `since` falls in (the `since` of the answer). Every loaded rule is listed, with 0 hits when it never answered. The same hits, since the instance started, are in /metrics as replybot_rule_hits_total.',
     query: RuleStatsQuery,
     responses: { 200: { description: 'Hits per rule, most first', schema: RuleStatsResponse } },
     errors: ['rules_not_loaded', 'analytics_unavailable'],
