@@ -1,7 +1,10 @@
 // Pausing a recurring schedule stops a fire already under way, like a cancel: the recipients not
 // reached yet get nothing and have no send record; the fire's run ends `paused`. A fire that had
-// already reached everyone when the stop came is done, not halted.
+// already reached everyone when the stop came is done, not halted. The slots are fired from the
+// injected clock (ClockCronDriver), so exactly one fire is under way when the stop lands.
+import { ManualClock } from '../../../src/clock';
 import type { MessageDoc } from '../../../src/db/models/message';
+import { ClockCronDriver } from '../../support/cronClock';
 import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
 import type { TestServer } from '../../support/server';
 import {
@@ -9,8 +12,8 @@ import {
   admin,
   phone,
   sendsByRecipient,
-  sleep,
   startSchedulingServer,
+  waitFor,
 } from './helpers';
 
 jest.setTimeout(30_000);
@@ -19,9 +22,16 @@ const RECIPIENTS = 60;
 describe('pausing a schedule during a fan-out', () => {
   let fake: FakeTwilio;
   let server: TestServer;
+  const clock = new ManualClock(new Date('2030-03-01T12:00:00.000Z'));
+  const cron = new ClockCronDriver(clock);
+  /** Fires the schedule's next slot once the scheduler has armed it. */
+  const fireNextSlot = async () => {
+    await waitFor(() => cron.patterns.length === 1, 10_000, 'the schedule armed');
+    expect(await cron.advance(1000)).toHaveLength(1);
+  };
   beforeAll(async () => {
     fake = await startFakeTwilio();
-    server = await startSchedulingServer(fake);
+    server = await startSchedulingServer(fake, { clock, scheduler: { cronDriver: cron } });
   });
   afterAll(async () => {
     await server.stop();
@@ -29,8 +39,7 @@ describe('pausing a schedule during a fan-out', () => {
   });
 
   // Twilio holds its answers (fake.hold()), so the test acts while a known set of calls is in
-  // flight rather than racing a slow Twilio. The cron fires every second, so no slot has to be
-  // hit in time; a fire or two more may start before the stop lands, and they must obey it too.
+  // flight rather than racing a slow Twilio.
   it('sends nothing more after the pause; the rest of the tag gets no message and no record', async () => {
     const phones = await addContacts(server.models, { count: RECIPIENTS, tag: 'club' });
     // The scheduler's bound on Twilio calls in flight: the first fire's calls held at the pause.
@@ -42,6 +51,7 @@ describe('pausing a schedule during a fan-out', () => {
       .post('/api/schedules', { to: { tag: 'club' }, body: 'Club night', cron: '* * * * * *' })
       .expect(201);
     const id = created.body.id as string;
+    await fireNextSlot();
 
     await fake.untilHeld(inFlight, 10_000);
     await api.patch(`/api/schedules/${id}`, { enabled: false }).expect(200);
@@ -59,22 +69,26 @@ describe('pausing a schedule during a fan-out', () => {
 
     const detail = await api.get(`/api/schedules/${id}`).expect(200);
     expect(detail.body.status).toBe('paused');
-    // Newest first: the fire that was under way is the oldest; any later one sent nothing.
-    const runs = detail.body.runs as { status: string; fireAt: string; messages: object }[];
-    expect(runs.map((r) => r.status)).toEqual(runs.map(() => 'paused'));
-    expect(runs.map((r) => r.messages)).toEqual([
-      ...runs.slice(1).map(() => ({})),
-      { queued: inFlight },
-    ]);
+    expect(
+      (detail.body.runs as { status: string; fireAt: string; messages: object }[]).map((r) => [
+        r.fireAt,
+        r.status,
+        r.messages,
+      ]),
+    ).toEqual([['2030-03-01T12:00:01.000Z', 'paused', { queued: inFlight }]]);
     expect(new Set(messages.map((m) => m.fireAt!.toISOString()))).toEqual(
-      new Set([runs[runs.length - 1].fireAt]),
+      new Set(['2030-03-01T12:00:01.000Z']),
     );
 
-    await sleep(1500); // a slot or more passes: the paused schedule stays silent
+    // More slots pass: the paused schedule stays silent.
+    expect(await cron.advance(3000)).toEqual([]);
+    await server.scheduler!.idle();
     expect(fake.requests).toHaveLength(inFlight);
   });
 
   it('a cancel that comes while the last sends are in flight leaves the fire done: everyone got it', async () => {
+    // The first test's schedule, paused, is no longer armed.
+    await waitFor(() => cron.patterns.length === 0, 10_000, 'the paused schedule disarmed');
     fake.reset();
     fake.hold();
     const api = admin(server.url);
@@ -82,6 +96,7 @@ describe('pausing a schedule during a fan-out', () => {
       .post('/api/schedules', { to: [phone(1), phone(2)], body: 'Last call', cron: '* * * * * *' })
       .expect(201);
     const id = created.body.id as string;
+    await fireNextSlot();
 
     // Both sends are stored before their Twilio call, so both are under way here.
     await fake.untilHeld(2, 10_000);
@@ -89,30 +104,27 @@ describe('pausing a schedule during a fan-out', () => {
     fake.release();
     await server.scheduler!.idle();
 
-    // The fire under way (the oldest run) reached both; a fire that started as the cancel came
-    // either reached both too or sent nothing.
+    // The fire under way reached both: it is done, though the schedule is canceled.
     const detail = await api.get(`/api/schedules/${id}`).expect(200);
     expect(detail.body.status).toBe('canceled');
-    const runs = (detail.body.runs as { status: string; messages: object }[]).map((r) => [
-      r.status,
-      r.messages,
-    ]);
-    expect(runs[runs.length - 1]).toEqual(['done', { queued: 2 }]);
-    const done = runs.filter(([status]) => status === 'done');
-    expect(runs.filter(([status]) => status !== 'done')).toEqual(
-      runs.filter(([status]) => status !== 'done').map(() => ['canceled', {}]),
-    );
-    expect(done).toEqual(done.map(() => ['done', { queued: 2 }]));
+    expect(
+      (detail.body.runs as { status: string; messages: object }[]).map((r) => [
+        r.status,
+        r.messages,
+      ]),
+    ).toEqual([['done', { queued: 2 }]]);
     expect(fake.requests.every((r) => r.status === 201 && r.body === 'Last call')).toBe(true);
     expect(sendsByRecipient(fake)).toEqual(
       new Map([
-        [phone(1), done.length],
-        [phone(2), done.length],
+        [phone(1), 1],
+        [phone(2), 1],
       ]),
     );
-    expect(fake.requests).toHaveLength(2 * done.length);
+    expect(await cron.advance(3000)).toEqual([]);
+    await server.scheduler!.idle();
+    expect(fake.requests).toHaveLength(2);
     const messages = await server.models.Message.find({ schedule: id }).lean<MessageDoc[]>();
     expect(messages.map((m) => m.status)).toEqual(messages.map(() => 'queued'));
-    expect(messages).toHaveLength(2 * done.length);
+    expect(messages).toHaveLength(2);
   });
 });
