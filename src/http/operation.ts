@@ -133,7 +133,9 @@ export function mountOperations<D>(
     const [successStatus, success] = Object.entries(op.responses)[0];
     const run: RequestHandler = async (req, res) => {
       const input = {
-        params: op.params ? parseInput(op.params as AnySchema, req.params, 'path') : undefined,
+        params: op.params
+          ? parseInput(op.params as AnySchema, req.params, 'path parameter')
+          : undefined,
         query: op.query ? parseInput(op.query as AnySchema, req.query, 'query') : undefined,
         body:
           op.body && op.body.validate !== false
