@@ -8,9 +8,13 @@ import { startTestServer, type TestServer } from '../support/server';
 describe('request logging', () => {
   let server: TestServer;
   const lines: Record<string, unknown>[] = [];
+  /** The lines of one request, once its request line is out: written last, on 'finish'. */
   const linesFor = async (requestId: string) => {
-    await new Promise((r) => setTimeout(r, 50)); // the line is written on 'finish'
-    return lines.filter((line) => line.requestId === requestId);
+    const mine = () => lines.filter((line) => line.requestId === requestId);
+    const done = () => mine().some((line) => line.message === 'request');
+    for (const until = Date.now() + 5000; !done() && Date.now() < until;)
+      await new Promise((r) => setImmediate(r));
+    return mine();
   };
 
   beforeAll(async () => {
