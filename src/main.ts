@@ -28,7 +28,6 @@ async function main(): Promise<void> {
         `(kept in ${adminPasswordFile(config.dataDir)}; delete that file for a new one)\n`,
     );
   }
-  for (const { message, hint } of startupWarnings(config)) logger.warn(message, { hint });
 
   let handle: ServerHandle | null = null;
   let stopping = false;
@@ -59,6 +58,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   handle = await startServer(config, logger);
+  // Once it runs: a server that cannot start says only why.
+  for (const { message, hint } of startupWarnings(config)) logger.warn(message, { hint });
 }
 
 main().catch((err: Error) => {
