@@ -1,5 +1,6 @@
 // Scheduled sends during a Twilio outage: late rather than lost, and never doubled — by the same
 // instance waiting the outage out, or by another instance after the first one stopped.
+import { PassThrough } from 'node:stream';
 import { ManualClock } from '../../../src/clock';
 import type { MessageDoc } from '../../../src/db/models/message';
 import { scheduleRunModel, type ScheduleRunDoc } from '../../../src/db/models/scheduleRun';
@@ -8,6 +9,7 @@ import { startFakeTwilio, type FakeTwilio } from '../../support/fakeTwilio';
 import type { TestServer } from '../../support/server';
 import { systemClock } from '../../../src/clock';
 import { ConversationStore } from '../../../src/conversations/store';
+import { createLogger } from '../../../src/logger';
 import {
   OUR_NUMBER,
   addContacts,
@@ -212,25 +214,42 @@ describe('scheduled sends during a Twilio outage', () => {
   });
 
   it('leaves the sends failed, with the error, once the fire is MISSED_GRACE late', async () => {
-    // The real clock and a short grace: tries at once, after 300, 600 and 1,200 ms, then gives up.
+    // On the injected clock with a 3 s grace: tries at once, then 300, 600 and 1,200 ms later; the
+    // next wait (2,400 ms) would end past the grace, so it gives up after exactly four passes. The
+    // test moves the clock on each time the fire says it is waiting (its log line).
+    const clock = new ManualClock(T0);
+    const waits: number[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        process.stderr.write('LOG ' + line.slice(0, 300) + '\n');
+        const event = JSON.parse(line) as { message: string; inMs?: number };
+        if (event.message === 'Twilio failed some scheduled sends; trying them again later') {
+          waits.push(event.inMs!);
+          clock.advance(event.inMs!);
+        }
+      }
+    });
     const server = await startSchedulingServer(fake, {
+      clock,
       env: { MISSED_GRACE: '3s' },
       scheduler: { outageRetryMs: 300 },
+      logger: createLogger({ level: 'warn', format: 'json', stream }),
     });
     servers.push(server);
     fake.failNext(10_000, OUTAGE);
-    const id = await schedule(server, new Date());
+    const id = await schedule(server, T0);
 
     await waitFor(
       async () => (await admin(server.url).get(`/api/schedules/${id}`)).body.status === 'done',
-      15_000,
+      30_000,
       'the one-off to give up',
     );
 
     expect(delivered()).toHaveLength(0);
-    // Every pass tried every recipient: more than the first pass, and a whole number of passes.
-    const passes = fake.requests.length / (RECIPIENTS.length * TRIES_PER_SEND);
-    expect(Number.isInteger(passes) && passes >= 2).toBe(true);
+    expect(waits).toEqual([300, 600, 1200]);
+    // Every pass tried every recipient (each send three times, the transport's retries).
+    expect(fake.requests).toHaveLength(4 * RECIPIENTS.length * TRIES_PER_SEND);
     const records = await messagesOf(server, id);
     expect(records.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
     for (const record of records) expect(record.errorMessage).toMatch(/503|unavailable/i);
@@ -289,12 +308,14 @@ describe('scheduled sends during a Twilio outage', () => {
     const id = await schedule(first);
     const ticked = first.scheduler!.tick();
     await deferred(first, id);
-    clock.advance(15_000); // the first instance waits the outage out for 15 s, then stops
+    // The first instance waits the outage out for 9 s, then stops. (Whenever it looks, its retry
+    // 20 s on is within the grace, so it waits rather than giving the sends up itself.)
+    clock.advance(9_000);
     await first.close();
     await ticked;
-    // 20 s later another instance takes the fire over (it has not been abandoned for longer than
+    // 26 s later another instance takes the fire over (it has not been abandoned for longer than
     // MISSED_GRACE) and Twilio is back, but the fire is 35 s late: its sends are left failed.
-    clock.advance(20_000);
+    clock.advance(26_000);
 
     const second = await startSchedulingServer(fake, { clock, env });
     servers.push(second);
