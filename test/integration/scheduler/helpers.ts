@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import type { Clock } from '../../../src/clock';
+import type { Logger } from '../../../src/logger';
 import type { SchedulerOptions } from '../../../src/scheduler';
 import type { Models } from '../../../src/db/models';
 import { TEST_ADMIN } from '../../support/config';
@@ -36,11 +37,12 @@ export function startSchedulingServer(
     env?: Record<string, string>;
     twilioUrl?: string;
     scheduler?: Partial<SchedulerOptions>;
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> {
   return startTestServer(
     { ...twilioEnv(options.twilioUrl ?? fake.url, fake), SCHEDULER: 'on', ...options.env },
-    { clock: options.clock, label: 'sched', scheduler: options.scheduler },
+    { clock: options.clock, label: 'sched', scheduler: options.scheduler, logger: options.logger },
   );
 }
 
