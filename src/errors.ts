@@ -158,6 +158,13 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** A schedule that is sending, finished or canceled can no longer be changed or canceled. */
+export class ScheduleNotEditableError extends AppError {
+  constructor(status: string) {
+    super('schedule_not_editable', `The schedule is ${status} and can no longer be changed`);
+  }
+}
+
 /** The recipient has opted out (replied STOP); nothing may be sent to them. */
 export class OptedOutError extends AppError {
   constructor(phone: string) {

@@ -5,7 +5,13 @@ import type { Page } from '../conversations/threads';
 import type { Models } from '../db/models';
 import type { ScheduleDoc, ScheduleStatus } from '../db/models/schedule';
 import type { ScheduleRunDoc, ScheduleRunModel } from '../db/models/scheduleRun';
-import { ConflictError, NotFoundError, UnknownTemplateError, ValidationError } from '../errors';
+import {
+  ConflictError,
+  NotFoundError,
+  ScheduleNotEditableError,
+  UnknownTemplateError,
+  ValidationError,
+} from '../errors';
 import { normalizeCron, upcomingRuns } from './cronSpec';
 import { toRunView, toScheduleView, type ScheduleDetail, type ScheduleView } from './views';
 
@@ -112,10 +118,7 @@ export class ScheduleService {
   async update(id: string, change: ScheduleChange): Promise<ScheduleView> {
     const current = await this.find(id);
     if (!EDITABLE.includes(current.status as ScheduleStatus)) {
-      throw new ConflictError(
-        `The schedule is ${current.status} and can no longer be changed`,
-        'schedule_not_editable',
-      );
+      throw new ScheduleNotEditableError(current.status);
     }
     const set: Record<string, unknown> = {};
     if (change.name !== undefined) set.name = change.name;
@@ -175,7 +178,7 @@ export class ScheduleService {
     }
     const now = await this.find(id);
     if (now.status === 'canceled') return this.view(now);
-    throw new ConflictError(`The schedule is already ${now.status}`, 'schedule_not_editable');
+    throw new ScheduleNotEditableError(now.status);
   }
 
   /**
