@@ -2,6 +2,7 @@
 // message, stated once. Throw sites name a code from here (or a class below); the HTTP error handler
 // is the one place that maps them to responses, and the OpenAPI document lists them per operation.
 
+import { MAX_BODY_CHARS } from './twilioLimits';
 interface CatalogueEntry {
   status: number;
   /** The message when the throw site gives none; also the code's description in the API document. */
@@ -13,7 +14,10 @@ export const ERROR_CATALOGUE = {
   validation_failed: { status: 400, message: 'The request is invalid; details lists each field' },
   missing_fields: { status: 400, message: 'A Twilio webhook form lacks a required field' },
   unknown_template: { status: 400, message: 'No template has this name' },
-  body_too_long: { status: 400, message: 'The rendered message is over 1600 characters' },
+  body_too_long: {
+    status: 400,
+    message: `The rendered message is over ${MAX_BODY_CHARS} characters`,
+  },
   malformed_json: { status: 400, message: 'The request body is not valid JSON' },
   request_aborted: { status: 400, message: 'The request was aborted' },
   bad_request: { status: 400, message: 'Bad request' },

@@ -28,7 +28,6 @@ import { StatusService } from './outbound/status';
 import { buildTemplateContext } from './templates';
 import { createTwilioTransport, type TwilioTransport } from './outbound/twilioTransport';
 import type { RetryPolicy } from './outbound/retryPolicy';
-import { scheduleRoutes } from './http/routes/schedules';
 import { createScheduling, type Scheduler, type SchedulerOptions } from './scheduler';
 
 /** Connections the kernel may queue before the server accepts them (see the listen call). */
@@ -304,7 +303,7 @@ async function startInstance(
     ...services,
     // The webhook goes through the outage journal; the plain pipeline is inside it.
     inbound: resilient,
-    adminRouters: [scheduleRoutes(scheduling.schedules)],
+    schedules: scheduling.schedules,
     health: {
       rules: () => {
         const current = services.content.current();

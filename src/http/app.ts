@@ -16,6 +16,7 @@ import { messageOperations } from './routes/messages';
 import { operationsOperations } from './routes/operations';
 import { ruleAnalyticsOperations } from './routes/ruleAnalytics';
 import { ruleOperations } from './routes/rules';
+import { scheduleOperations } from './routes/schedules';
 import { threadOperations } from './routes/threads';
 import { webhookOperations } from './routes/twilioWebhooks';
 
@@ -91,7 +92,7 @@ export function createApp(ctx: HttpContext): Express {
       analytics: ctx.ruleAnalytics,
     }),
   );
-  for (const router of ctx.adminRouters ?? []) app.use(router);
+  app.use(mountOperations(scheduleOperations, ctx.schedules));
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(ctx.logger));

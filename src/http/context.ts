@@ -11,7 +11,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { OutboundService } from '../outbound/messages';
 import type { StatusService } from '../outbound/status';
-import type { Router } from 'express';
+import type { ScheduleService } from '../scheduler/service';
 import type { LiveEvents } from './console/liveEvents';
 
 export interface HealthSources {
@@ -35,8 +35,8 @@ export interface HttpContext {
   outbound: OutboundService;
   store: ConversationStore;
   threads: ThreadReader;
-  /** Routes added by other modules (the scheduler's), mounted behind admin auth. */
-  adminRouters?: Router[];
+  /** The schedules behind /api/schedules. */
+  schedules: ScheduleService;
   /** Stored inbound messages, for the console's live inbox. */
   liveEvents?: LiveEvents;
   /** Hits per rule and unmatched messages (GET /api/rules/stats, /api/rules/unmatched). */

@@ -1,6 +1,5 @@
 // The schedules API: a message once (sendAt) or recurring (cron), to numbers or a tag; list, read
 // with its fires, change, cancel. Its schemas and operations.
-import type { Router } from 'express';
 import { z } from 'zod';
 import { SCHEDULE_STATUSES } from '../../db/models/schedule';
 import { RUN_STATUSES } from '../../db/models/scheduleRun';
@@ -18,7 +17,7 @@ import {
   bodyXorTemplate,
   pageOf,
 } from '../fields';
-import { mountOperations, operation } from '../operation';
+import { operation } from '../operation';
 
 const Recipients = z
   .union([
@@ -242,6 +241,3 @@ export const scheduleOperations = [
 ];
 
 /** The schedule operations, mounted by the composition root behind the admin API's auth. */
-export function scheduleRoutes(schedules: ScheduleService): Router {
-  return mountOperations(scheduleOperations, schedules);
-}
