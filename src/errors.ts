@@ -1,8 +1,8 @@
 // The catalogue of named, coded errors: every code the HTTP API can answer, its status and default
 // message, stated once. Throw sites name a code from here (or a class below); the HTTP error handler
 // is the one place that maps them to responses, and the OpenAPI document lists them per operation.
-
 import { MAX_BODY_CHARS } from './twilioLimits';
+
 interface CatalogueEntry {
   status: number;
   /** The message when the throw site gives none; also the code's description in the API document. */
