@@ -1,7 +1,8 @@
 // Reading threads and their messages for the admin API. Queries are built from typed values only.
 import type { Models } from '../db/models';
-import type { MessageDoc } from '../db/models/message';
-import type { ThreadDoc } from '../db/models/thread';
+import type { FilterQuery, Model } from 'mongoose';
+import type { MessageDoc, MessageFields } from '../db/models/message';
+import type { ThreadDoc, ThreadFields } from '../db/models/thread';
 import { NotFoundError } from '../errors';
 
 export interface Page<T> {
@@ -85,6 +86,31 @@ export function toMessageView(m: MessageDoc): MessageView {
   };
 }
 
+/** Most recently active first. */
+const THREAD_ORDER = { lastMessageAt: -1, _id: -1 } as const;
+/** Newest first: the index {thread, createdAt, _id} (db/models/message.ts). */
+const MESSAGE_ORDER = { createdAt: -1, _id: -1 } as const;
+
+/** One page of `query`'s documents in `order`, and how many there are in all. */
+async function pageOf<T, Fields>(
+  model: Model<Fields>,
+  query: FilterQuery<Fields>,
+  order: Record<string, 1 | -1>,
+  page: number,
+  limit: number,
+): Promise<Page<T>> {
+  const [items, total] = await Promise.all([
+    model
+      .find(query)
+      .sort(order)
+      .skip((page - 1) * limit)
+      .limit(limit)
+      .lean<T[]>(),
+    model.countDocuments(query),
+  ]);
+  return { items, page, limit, total };
+}
+
 export interface ThreadFilter {
   optedOut?: boolean;
   tag?: string;
@@ -100,15 +126,14 @@ export class ThreadReader {
     if (filter.optedOut !== undefined) query.optedOut = filter.optedOut;
     if (filter.tag !== undefined) query.tags = String(filter.tag);
     if (filter.contact !== undefined) query.contact = String(filter.contact);
-    const [items, total] = await Promise.all([
-      this.models.Thread.find(query)
-        .sort({ lastMessageAt: -1, _id: -1 })
-        .skip((page - 1) * limit)
-        .limit(limit)
-        .lean<ThreadDoc[]>(),
-      this.models.Thread.countDocuments(query),
-    ]);
-    return { items: items.map(toThreadView), page, limit, total };
+    const found = await pageOf<ThreadDoc, ThreadFields>(
+      this.models.Thread,
+      query,
+      THREAD_ORDER,
+      page,
+      limit,
+    );
+    return { ...found, items: found.items.map(toThreadView) };
   }
 
   /** The contact's most recently active thread (a contact may have written to several of our numbers). */
@@ -159,14 +184,13 @@ export class ThreadReader {
     page: number,
     limit: number,
   ): Promise<Page<MessageView>> {
-    const [items, total] = await Promise.all([
-      this.models.Message.find(query)
-        .sort({ createdAt: -1, _id: -1 })
-        .skip((page - 1) * limit)
-        .limit(limit)
-        .lean<MessageDoc[]>(),
-      this.models.Message.countDocuments(query),
-    ]);
-    return { items: items.map(toMessageView), page, limit, total };
+    const found = await pageOf<MessageDoc, MessageFields>(
+      this.models.Message,
+      query,
+      MESSAGE_ORDER,
+      page,
+      limit,
+    );
+    return { ...found, items: found.items.map(toMessageView) };
   }
 }
