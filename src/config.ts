@@ -87,9 +87,6 @@ export const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? null : v.trim()));
 
-// scheduler/cronSpec.ts still imports the check under this name from here.
-export { isValidTimeZone as isValidTimezone } from './timeZone';
-
 /** A duration setting (src/duration.ts grammar): its default when unset, its problem when not one. */
 const durationSetting = (name: string, fallback: number, minMs = 0) =>
   optionalString.transform((value, ctx) => {

@@ -7,9 +7,7 @@
 // a wall time that spring-forward skips (02:30 in New York) does not fire that day, and the
 // repeated hour of fall-back fires once (test/unit/scheduler/cronSpec.test.ts).
 import cron from 'node-cron';
-import { isValidTimezone } from '../config';
-
-export { isValidTimezone };
+import { wallTime, type WallTime } from '../timeZone';
 
 /** The fields in node-cron's order (6-field form), with the ranges node-cron accepts. */
 const FIELDS = [
@@ -78,52 +76,12 @@ export function normalizeCron(pattern: string): string {
   return pattern.trim().split(/\s+/).join(' ');
 }
 
-interface WallTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The wall-clock time at `ms` in `timezone`. */
-function wallTimeAt(ms: number, timezone: string): WallTime {
-  let format = formatters.get(timezone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timezone, format);
-  }
-  const parts = Object.fromEntries(
-    format.formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]),
-  );
-  return {
-    year: parts.year,
-    month: parts.month,
-    day: parts.day,
-    hour: parts.hour,
-    minute: parts.minute,
-    second: parts.second,
-  };
-}
-
 const HOUR = 3_600_000;
 
 /** How far `timezone`'s wall clock is ahead of UTC at `ms` (wall clocks show whole seconds). */
 function offsetAt(ms: number, timezone: string): number {
   const second = Math.floor(ms / 1000) * 1000;
-  return asUtc(wallTimeAt(second, timezone)) - second;
+  return asUtc(wallTime(second, timezone)) - second;
 }
 
 const asUtc = (t: WallTime) => Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
@@ -173,7 +131,7 @@ export function upcomingRuns(
     const [hours, minutes, seconds] = [fields.hour, fields.minute, fields.second].map(asc);
     const runs: Date[] = [];
     let from = after.getTime();
-    const start = wallTimeAt(from, timezone);
+    const start = wallTime(from, timezone);
     let day = Date.UTC(start.year, start.month - 1, start.day);
     // node-cron gives up after 100 years of days too.
     for (let i = 0; runs.length < count && i < 366 * 100; i++, day += 86_400_000) {

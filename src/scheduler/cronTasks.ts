@@ -8,7 +8,7 @@ import type { Types } from 'mongoose';
 import type { ScheduleModel } from '../db/models/schedule';
 import type { ScheduleRunDoc } from '../db/models/scheduleRun';
 import { MongoRunCoordinator } from './coordinator';
-import type { SchedulerLogger } from './fire';
+import type { Log } from '../logger';
 import type { RunLedger } from './runs';
 
 export interface RecurringSchedule {
@@ -49,7 +49,7 @@ interface Entry {
 export interface CronTasksDeps {
   Schedule: ScheduleModel;
   ledger: RunLedger;
-  logger: SchedulerLogger;
+  logger: Log;
   /** Carries out a fire this instance won. */
   onFire(run: ScheduleRunDoc): void;
   /** Fires the slots; node-cron unless a test injects its own. */
@@ -132,7 +132,7 @@ export class CronTasks {
 }
 
 /** node-cron tasks: each slot claimed through node-cron's run coordination, then run. */
-export function nodeCronDriver(logger: SchedulerLogger): CronDriver {
+export function nodeCronDriver(logger: Log): CronDriver {
   return {
     arm({ schedule: s, name, coordinator, leaseMs, run }) {
       const task = cron.createTask(s.cron, (ctx) => run(ctx.date), {

@@ -3,13 +3,11 @@ import type { Clock } from '../clock';
 import type { ScheduleDoc, ScheduleModel } from '../db/models/schedule';
 import type { RunStatus, ScheduleRunDoc } from '../db/models/scheduleRun';
 import type { Log } from '../logger';
+import { retryDelayMs } from '../retry';
 import { upcomingRuns } from './cronSpec';
 import { fanOut, type FanOutCounts, type FanOutDeps } from './fanout';
 import { FireWatch } from './fireWatch';
 import type { RunLedger } from './runs';
-
-/** @deprecated cronTasks.ts, scheduler.ts and recovery.ts still import this name; it is Log. */
-export type SchedulerLogger = Log;
 
 export interface FireRunnerDeps extends FanOutDeps {
   Schedule: ScheduleModel;
@@ -149,7 +147,15 @@ export class FireRunner {
     const inTime = (wait = 0) => this.d.clock.now().getTime() + wait <= deadline;
     let pass = await fanOut(this.d, schedule, run.fireAt, control, { retryDeferred: inTime() });
     let counts = pass.counts;
-    let wait = this.d.outageRetryMs;
+    // Doubling waits without jitter: one instance owns the fire, so there is no herd to spread.
+    const policy = {
+      attempts: Infinity,
+      baseDelayMs: this.d.outageRetryMs,
+      maxDelayMs: OUTAGE_RETRY_MAX_MS,
+      jitter: 'none',
+    } as const;
+    let retry = 1;
+    let wait = retryDelayMs(retry, policy);
     while (pass.end === 'completed' && counts.deferred > 0 && inTime(wait)) {
       this.d.logger.warn('Twilio failed some scheduled sends; trying them again later', {
         ...meta,
@@ -163,7 +169,7 @@ export class FireRunner {
         deferredOnly: true,
       });
       counts = withRetry(counts, pass.counts);
-      wait = Math.min(wait * 2, OUTAGE_RETRY_MAX_MS);
+      wait = retryDelayMs(++retry, policy);
     }
     // Completed: every recipient was handled, even if a cancel or a shutdown came while the last
     // sends were in flight.
