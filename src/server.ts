@@ -130,18 +130,12 @@ export function createServices(
     clock,
     logger: logger.child({ component: 'inbound' }),
     timezone: config.timezone,
-    onInbound: async (kind, rule, { body, ...stored }) => {
+    onInbound: (kind, rule, { body, ...stored }) => {
       metrics.inboundHandled(kind, rule);
       liveEvents.inboundStored({ ...stored, kind, rule });
       const current = content.current();
-      if (!current) return;
-      // Counted before the reply goes, so the stats an editor reads next include this message;
-      // a failure to count costs a count, never the reply.
-      await ruleAnalytics
-        .record({ at: stored.at, body, kind, rule }, loadedRulesOf(current.ruleSet))
-        .catch((err: unknown) =>
-          logger.warn('rule analytics: a message was not counted', { err: String(err) }),
-        );
+      if (current)
+        ruleAnalytics.record({ at: stored.at, body, kind, rule }, loadedRulesOf(current.ruleSet));
     },
   });
   const status = new StatusService(store, logger.child({ component: 'status' }), (s, code) =>
@@ -376,6 +370,18 @@ async function startInstance(
       clearTimeout(force);
       services.content.close();
       resilient.stop();
+      // The analytics counts still in memory (at most a second's worth).
+      await within(
+        services.ruleAnalytics.close().then(
+          () => true,
+          (err: Error) => {
+            logger.warn('rule analytics: counts not written at shutdown', { error: err.message });
+            return true;
+          },
+        ),
+        1000,
+        false,
+      );
       const closed = await within(
         connection.close().then(
           () => true,

@@ -92,18 +92,76 @@ interface Bucket {
   example: string | null;
 }
 
+/** Counts by bucket and hour, so that each is one write. */
+type Totals = Map<string, { bucket: Bucket; count: number; lastAt: Date }>;
+
+function accumulate(totals: Totals, bucket: Bucket, count: number, at: Date): void {
+  const key = `${bucket._id}|${bucket.hour}`;
+  const total = totals.get(key);
+  if (total === undefined) totals.set(key, { bucket, count, lastAt: at });
+  else {
+    total.count += count;
+    // The latest message of a text names its example and rule.
+    if (at >= total.lastAt) Object.assign(total, { lastAt: at, bucket });
+  }
+}
+
 /** A window's bucket: its count within the window. */
 type Counted = RuleCountFields & { inWindow: number };
 
 export class RuleAnalytics {
-  constructor(private readonly models: Pick<Models, 'Message' | 'RuleCount'>) {}
+  /** Counts not written yet, by bucket and hour: each is one write however many messages it holds. */
+  private pending: Totals = new Map();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  /**
+   * @param flushMs how long counts wait in memory before they are written: a message costs no
+   *   write of its own, and a crash loses at most this long's counts.
+   */
+  constructor(
+    private readonly models: Pick<Models, 'Message' | 'RuleCount'>,
+    private readonly flushMs = 1000,
+  ) {}
 
   /**
    * Counts one handled inbound message: a hit for its rule (or for none), and, when a catch-all or
-   * no rule answered and it was not a compliance keyword, its text among the unmatched.
+   * no rule answered and it was not a compliance keyword, its text among the unmatched. Written
+   * within `flushMs`, or at the next read or close of this instance.
    */
-  async record(hit: InboundHit, loaded: LoadedRules): Promise<void> {
-    for (const bucket of bucketsOf(hit, loaded)) await this.add(bucket, 1, hit.at);
+  record(hit: InboundHit, loaded: LoadedRules): void {
+    for (const bucket of bucketsOf(hit, loaded)) accumulate(this.pending, bucket, 1, hit.at);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush().catch(() => undefined); // kept for the next flush
+    }, this.flushMs).unref();
+  }
+
+  /** Writes the counts waiting in memory; ones that fail to write wait for the next flush. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const batch = this.pending;
+      this.pending = new Map();
+      for (const [key, total] of batch) {
+        try {
+          await this.add(total.bucket, total.count, total.lastAt);
+          batch.delete(key);
+        } catch (err) {
+          for (const t of batch.values()) accumulate(this.pending, t.bucket, t.count, t.lastAt);
+          throw err;
+        }
+      }
+    });
+    const done = this.flushing;
+    this.flushing = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Writes what is pending; for shutdown. */
+  async close(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.flush();
   }
 
   /**
@@ -123,8 +181,7 @@ export class RuleAnalytics {
       if (isDuplicateKeyError(err)) return 0;
       throw err;
     }
-    // By bucket and hour, so that each is one write.
-    const totals = new Map<string, { bucket: Bucket; count: number; lastAt: Date }>();
+    const totals: Totals = new Map();
     let messages = 0;
     const cursor = this.models.Message.find(
       { direction: 'inbound', createdAt: { $lt: now } },
@@ -139,21 +196,15 @@ export class RuleAnalytics {
       // The stored message keeps its rule, not how the rules decided: a compliance keyword is
       // recognised by its text, as the rules would.
       const kind = rule !== null ? 'rule' : complianceKind(normalizeText(body), loaded.compliance);
-      for (const bucket of bucketsOf({ at: m.createdAt, body, kind, rule }, loaded)) {
-        const key = `${bucket._id}|${bucket.hour}`;
-        const total = totals.get(key);
-        if (total === undefined) totals.set(key, { bucket, count: 1, lastAt: m.createdAt });
-        else {
-          total.count++;
-          if (m.createdAt >= total.lastAt) Object.assign(total, { lastAt: m.createdAt, bucket });
-        }
-      }
+      for (const bucket of bucketsOf({ at: m.createdAt, body, kind, rule }, loaded))
+        accumulate(totals, bucket, 1, m.createdAt);
     }
     for (const { bucket, count, lastAt } of totals.values()) await this.add(bucket, count, lastAt);
     return messages;
   }
 
   async stats(since: Date, loaded: LoadedRules): Promise<RuleStats> {
+    await this.flush(); // this instance's latest counts included
     const from = startOfHour(since);
     const hits = new Map<string | null, { hits: number; lastHitAt: Date }>();
     let messages = 0;
@@ -188,6 +239,7 @@ export class RuleAnalytics {
   }
 
   async unmatched(since: Date, limit: number): Promise<Unmatched> {
+    await this.flush();
     const from = startOfHour(since);
     const byText = new Map<string, UnmatchedGroup>();
     let total = 0;

@@ -30,7 +30,7 @@ describe('rule counters', () => {
 
   it('a window counts from the start of its first hour, not the whole first day', async () => {
     for (const time of ['2026-03-03T08:10:00Z', '2026-03-03T15:20:00Z', '2026-03-04T09:00:00Z'])
-      await analytics.record({ at: at(time), body: 'menu', kind: 'rule', rule: 'menu' }, loaded);
+      analytics.record({ at: at(time), body: 'menu', kind: 'rule', rule: 'menu' }, loaded);
 
     const stats = await analytics.stats(at('2026-03-03T15:45:00Z'), loaded);
     expect(stats.since).toEqual(at('2026-03-03T15:00:00Z'));
@@ -46,10 +46,10 @@ describe('rule counters', () => {
 
   it('unmatched groups catch-all and unanswered texts, leaving compliance keywords out', async () => {
     const t = at('2026-03-04T12:00:00Z');
-    await analytics.record({ at: t, body: 'Dogs OK?', kind: 'rule', rule: 'fallback' }, loaded);
-    await analytics.record({ at: t, body: 'dogs ok', kind: 'none', rule: null }, loaded);
-    await analytics.record({ at: t, body: 'STOP', kind: 'opt_out', rule: null }, loaded);
-    await analytics.record({ at: t, body: 'menu', kind: 'rule', rule: 'menu' }, loaded);
+    analytics.record({ at: t, body: 'Dogs OK?', kind: 'rule', rule: 'fallback' }, loaded);
+    analytics.record({ at: t, body: 'dogs ok', kind: 'none', rule: null }, loaded);
+    analytics.record({ at: t, body: 'STOP', kind: 'opt_out', rule: null }, loaded);
+    analytics.record({ at: t, body: 'menu', kind: 'rule', rule: 'menu' }, loaded);
 
     const unmatched = await analytics.unmatched(at('2026-03-04T00:00:00Z'), 10);
     expect(unmatched.total).toBe(2);
@@ -62,15 +62,31 @@ describe('rule counters', () => {
     expect(stats.messages).toBe(4);
   });
 
-  it('concurrent first hits of one bucket are all counted', async () => {
+  it('several instances writing the same bucket at once all count', async () => {
     const t = at('2026-03-04T12:00:00Z');
-    await Promise.all(
-      Array.from({ length: 20 }, () =>
-        analytics.record({ at: t, body: 'menu', kind: 'rule', rule: 'menu' }, loaded),
-      ),
-    );
+    const instances = Array.from({ length: 4 }, () => new RuleAnalytics(models));
+    for (const instance of instances)
+      for (let i = 0; i < 5; i++)
+        instance.record({ at: t, body: 'menu', kind: 'rule', rule: 'menu' }, loaded);
+    await Promise.all(instances.map((instance) => instance.flush()));
     const stats = await analytics.stats(at('2026-03-04T00:00:00Z'), loaded);
     expect(stats.rules.find((r) => r.id === 'menu')?.hits).toBe(20);
+  });
+
+  it('writes its counts within flushMs, without waiting for a read of its own', async () => {
+    const counting = new RuleAnalytics(models, 20);
+    counting.record(
+      { at: at('2026-03-04T12:00:00Z'), body: 'menu', kind: 'rule', rule: 'menu' },
+      loaded,
+    );
+    // Another instance (nothing pending of its own) sees it once the timer has written it.
+    const since = at('2026-03-04T00:00:00Z');
+    for (let tries = 0; (await analytics.stats(since, loaded)).messages === 0; tries++) {
+      if (tries > 200) throw new Error('the count was never written');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect((await analytics.stats(since, loaded)).messages).toBe(1);
+    await counting.close();
   });
 
   it('counts messages stored before counting began once, however many instances start', async () => {
