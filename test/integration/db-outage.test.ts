@@ -9,10 +9,10 @@ import { createSilentLogger } from '../../src/logger';
 import { startServer, type ServerHandle } from '../../src/server';
 import { TEST_ADMIN, testConfig } from '../support/config';
 import { portOutsideEphemeralRange } from '../support/db';
+import { FIXTURE_BOT } from '../support/server';
 import { PUBLIC_URL, inboundForm, messagesIn, postSigned } from '../support/twilioRequests';
 
 const TOKEN = 'outage-test-token-0123456789abcde';
-const BOT = path.resolve(__dirname, '../fixtures/bot');
 
 describe('database outage', () => {
   let db: EmbeddedDatabase;
@@ -37,8 +37,8 @@ describe('database outage', () => {
       testConfig({
         MONGODB_URI: db.uri('outage'),
         DATA_DIR: path.join(dir, 'data'),
-        RULES_DIR: path.join(BOT, 'rules'),
-        TEMPLATES_DIR: path.join(BOT, 'templates'),
+        RULES_DIR: path.join(FIXTURE_BOT, 'rules'),
+        TEMPLATES_DIR: path.join(FIXTURE_BOT, 'templates'),
         PUBLIC_URL,
         TWILIO_ACCOUNT_SID: 'AC' + 'e'.repeat(32),
         TWILIO_AUTH_TOKEN: TOKEN,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock';
 import { startFakeTwilio, type FakeTwilio } from '../support/fakeTwilio';
-import { startTestServer, type TestServer } from '../support/server';
+import { fixtureBotEnv, FIXTURE_BOT, startTestServer, type TestServer } from '../support/server';
 import { TEST_ADMIN } from '../support/config';
 import {
   OUR_NUMBER,
@@ -20,8 +20,6 @@ import {
   sign,
 } from '../support/twilioRequests';
 
-const BOT = path.resolve(__dirname, '../fixtures/bot');
-
 describe('POST /twilio/sms', () => {
   let fake: FakeTwilio;
   let server: TestServer;
@@ -32,18 +30,7 @@ describe('POST /twilio/sms', () => {
 
   beforeAll(async () => {
     fake = await startFakeTwilio();
-    server = await startTestServer(
-      {
-        RULES_DIR: path.join(BOT, 'rules'),
-        TEMPLATES_DIR: path.join(BOT, 'templates'),
-        PUBLIC_URL,
-        TWILIO_ACCOUNT_SID: fake.accountSid,
-        TWILIO_AUTH_TOKEN: fake.authToken,
-        TWILIO_API_URL: fake.url,
-        TWILIO_FROM: OUR_NUMBER,
-      },
-      { clock, label: 'inbound' },
-    );
+    server = await startTestServer(fixtureBotEnv(fake), { clock, label: 'inbound' });
   });
   afterAll(async () => {
     await server.stop();
@@ -296,7 +283,7 @@ describe('POST /twilio/sms without a fallback template', () => {
 
   beforeAll(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'replybot-nofallback-'));
-    cpSync(BOT, dir, { recursive: true });
+    cpSync(FIXTURE_BOT, dir, { recursive: true });
     rmSync(path.join(dir, 'templates', 'fallback.hbs'));
     server = await startTestServer(
       {

@@ -8,12 +8,11 @@
 // base64"; nyaruka/courier decodes it in its twiml handler for the same reason). Twilio does not
 // document it, so the decoding is conservative (src/http/twilioForms.ts, decodePossibleBase64Body)
 // and a human text that only looks like base64 is kept as sent (last case).
-import path from 'node:path';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock';
 import { TEST_ADMIN } from '../support/config';
 import { startFakeTwilio, type FakeTwilio } from '../support/fakeTwilio';
-import { startTestServer, type TestServer } from '../support/server';
+import { fixtureBotEnv, startTestServer, type TestServer } from '../support/server';
 import {
   OUR_NUMBER,
   PUBLIC_URL,
@@ -24,7 +23,6 @@ import {
   sign,
 } from '../support/twilioRequests';
 
-const BOT = path.resolve(__dirname, '../fixtures/bot');
 const HOURS = 'We are open 7am-7pm every day. - Test Cafe';
 const HELP = 'Test bot: text HOURS or ORDER <number>. Reply STOP to unsubscribe.';
 const CONCATENATED = fixtureForm('inbound-concatenated.form').Body.replace(/\r\n/g, '\n');
@@ -274,18 +272,10 @@ describe('Twilio webhooks, case by case', () => {
 
   beforeAll(async () => {
     fake = await startFakeTwilio();
-    server = await startTestServer(
-      {
-        RULES_DIR: path.join(BOT, 'rules'),
-        TEMPLATES_DIR: path.join(BOT, 'templates'),
-        PUBLIC_URL,
-        TWILIO_ACCOUNT_SID: fake.accountSid,
-        TWILIO_AUTH_TOKEN: fake.authToken,
-        TWILIO_API_URL: fake.url,
-        TWILIO_FROM: OUR_NUMBER,
-      },
-      { clock: new ManualClock(new Date('2026-03-04T12:00:00Z')), label: 'webhooks' },
-    );
+    server = await startTestServer(fixtureBotEnv(fake), {
+      clock: new ManualClock(new Date('2026-03-04T12:00:00Z')),
+      label: 'webhooks',
+    });
   });
   afterAll(async () => {
     await server.stop();

@@ -1,10 +1,29 @@
 // Starts a whole ReplyBot instance in-process on a random port, with its own fresh database.
+import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Clock } from '../../src/clock';
 import { createSilentLogger, type Logger } from '../../src/logger';
 import { startServer, type ServerHandle, type StartOptions } from '../../src/server';
 import { testConfig } from './config';
 import { freshDatabaseUri } from './db';
+import type { FakeTwilio } from './fakeTwilio';
+import { OUR_NUMBER, PUBLIC_URL } from './twilioRequests';
+
+/** The small bot of test/fixtures/bot (rules and templates). */
+export const FIXTURE_BOT = path.resolve(__dirname, '../fixtures/bot');
+
+/** The fixture bot on our number, its webhooks signed and its sends going to `fake`. */
+export function fixtureBotEnv(fake: FakeTwilio): Record<string, string> {
+  return {
+    RULES_DIR: path.join(FIXTURE_BOT, 'rules'),
+    TEMPLATES_DIR: path.join(FIXTURE_BOT, 'templates'),
+    PUBLIC_URL,
+    TWILIO_ACCOUNT_SID: fake.accountSid,
+    TWILIO_AUTH_TOKEN: fake.authToken,
+    TWILIO_API_URL: fake.url,
+    TWILIO_FROM: OUR_NUMBER,
+  };
+}
 
 export interface TestServer extends ServerHandle {
   /** Stops the server and drops its database. */
