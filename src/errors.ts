@@ -187,7 +187,7 @@ export class ConflictError extends AppError {
  * instance: its outcome is not known yet. The answer carries Retry-After.
  */
 export class SendInProgressError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(retryAfterSeconds: number) {
     super(
       'send_in_progress',
       'This message is still being sent by an earlier request with the same Idempotency-Key; repeat it after Retry-After seconds',
@@ -233,7 +233,7 @@ export class ServiceUnavailableError extends AppError {
 
 /** Too many wrong passwords from one client address; it may try again after Retry-After. */
 export class TooManyFailedLoginsError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(retryAfterSeconds: number) {
     super('too_many_failed_logins', undefined, { retryAfter: retryAfterSeconds });
   }
 }

@@ -81,6 +81,14 @@ export function createLogger(options: LoggerOptions): Logger {
   return winston.createLogger({ level: options.level, format, transports: [transport] });
 }
 
+/** A `Log` that writes nothing: the default of modules whose logger is optional. */
+export const silentLog: Log = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+};
+
 /** A logger that writes nothing; for CLI commands and tests that do not read logs. */
 export function createSilentLogger(): Logger {
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });

@@ -62,13 +62,21 @@ export interface LoadedRules {
 
 /** What of a rule set the analytics need. */
 export function loadedRulesOf(ruleSet: RuleSet): LoadedRules {
-  const enabled = ruleSet.compiled.filter((r) => r.enabled);
-  return {
-    ids: ruleSet.compiled.map((r) => r.id),
-    catchAll: enabled.filter((r) => r.conditions.length === 0).map((r) => r.id),
-    compliance: ruleSet.compliance,
-  };
+  // Asked for every inbound message: worked out once per loaded rule set.
+  let loaded = loadedByRuleSet.get(ruleSet);
+  if (loaded === undefined) {
+    const enabled = ruleSet.compiled.filter((r) => r.enabled);
+    loaded = {
+      ids: ruleSet.compiled.map((r) => r.id),
+      catchAll: enabled.filter((r) => r.conditions.length === 0).map((r) => r.id),
+      compliance: ruleSet.compliance,
+    };
+    loadedByRuleSet.set(ruleSet, loaded);
+  }
+  return loaded;
 }
+
+const loadedByRuleSet = new WeakMap<RuleSet, LoadedRules>();
 
 /** One handled inbound message, as the analytics count it. */
 export interface InboundHit {

@@ -37,13 +37,13 @@ export interface InboundServiceOptions {
   timezone: string;
   /**
    * Called once per new inbound message, once it is stored and before the reply: metrics, the
-   * console's live inbox, rule analytics. The reply waits for it.
+   * console's live inbox, rule analytics.
    */
   onInbound?: (
     kind: DecisionKind | 'no_rules',
     rule: string | null,
     stored: { contact: string; number: string; at: Date; body: string },
-  ) => void | Promise<void>;
+  ) => void;
 }
 
 const EMPTY_TWIML = buildTwiml([]);
@@ -156,7 +156,7 @@ export class InboundService {
       await this.o.store.setOptedOut(thread.contact, thread.number, true, 'keyword');
     if (outcome?.optIn) await this.o.store.setOptedOut(thread.contact, null, false);
     await this.o.store.takeIn(thread, key, changes, outcome?.replies.length ?? 0, now);
-    await this.o.onInbound?.(outcome?.kind ?? 'no_rules', outcome?.rule?.id ?? null, {
+    this.o.onInbound?.(outcome?.kind ?? 'no_rules', outcome?.rule?.id ?? null, {
       contact: thread.contact,
       number: thread.number,
       at: now,

@@ -2,14 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/connection';
-import {
-  AppError,
-  NotFoundError,
-  SendInProgressError,
-  ServiceUnavailableError,
-  TooManyFailedLoginsError,
-  type ErrorCode,
-} from '../errors';
+import { AppError, NotFoundError, ServiceUnavailableError, type ErrorCode } from '../errors';
 import type { Logger } from '../logger';
 
 export interface ErrorBody {
@@ -67,11 +60,8 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 
 /** An error of the catalogue as its response; a wait the client should honour goes in Retry-After. */
 function send(res: Response, err: AppError): void {
-  const retryAfter =
-    err instanceof SendInProgressError || err instanceof TooManyFailedLoginsError
-      ? err.retryAfterSeconds
-      : undefined;
-  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+  const retryAfter = (err.details as { retryAfter?: unknown } | undefined)?.retryAfter;
+  if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
   res.status(err.status).json(errorBody(err.code, err.message, err.details));
 }
 

@@ -12,7 +12,7 @@
 // - The SDK's own `autoRetry` covers 429 only (not 5xx or network errors), ignores Retry-After and
 //   waits with a real setTimeout we cannot inject, so it stays off.
 import twilio from 'twilio';
-import type { Log } from '../logger';
+import { silentLog, type Log } from '../logger';
 import { networkErrorCode } from './twilioErrors';
 import { retry, validateRetryPolicy, type RetryPolicy } from '../retry';
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter } from './retryPolicy';
@@ -38,7 +38,6 @@ class RetryableResponse extends Error {
     super(`HTTP ${response.statusCode}`);
   }
 }
-const silent: Pick<Log, 'info' | 'warn'> = { warn: () => undefined, info: () => undefined };
 
 /** `https://api.twilio.com/2010-04-01/…` → `<apiUrl>/2010-04-01/…`; other hosts are left alone. */
 export function rewriteTwilioUrl(uri: string, apiUrl: string | undefined): string {
@@ -64,7 +63,7 @@ export class TwilioHttpClient extends twilio.RequestClient {
     this.sleep = options.sleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLog;
   }
 
   override async request<TData>(opts: RequestOptions): Promise<RequestResult & { body: TData }> {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { isMessagingServiceSid } from '../twilioLimits';
 import type { RetryPolicy } from './retryPolicy';
-import type { Log } from '../logger';
+import { silentLog, type Log } from '../logger';
 import { TwilioHttpClient } from './twilioHttpClient';
 import { toAppError } from './twilioErrors';
 
@@ -63,8 +63,6 @@ export interface TwilioTransportOptions {
   timeoutMs?: number;
 }
 
-const silent: Pick<Log, 'info' | 'warn'> = { warn: () => undefined, info: () => undefined };
-
 /**
  * Messaging Service SIDs go in `MessagingServiceSid`, never in `From`. Matched exactly (MG + 32
  * hex) so that an alphanumeric sender ID that happens to start with "MG" still goes in `From`.
@@ -78,7 +76,7 @@ function senderParams(sender: string | undefined): { from?: string; messagingSer
 export function createTwilioTransport(options: TwilioTransportOptions = {}): TwilioTransport {
   const accountSid = options.accountSid || undefined;
   const authToken = options.authToken || undefined;
-  const logger = options.logger ?? silent;
+  const logger = options.logger ?? silentLog;
   const defaultFrom = options.defaultFrom || undefined;
 
   if (!accountSid && !authToken) return createDryRunTransport(defaultFrom, logger);

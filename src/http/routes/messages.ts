@@ -21,7 +21,6 @@ import {
 } from '../fields';
 import { adminName } from '../middleware/adminAuth';
 import { operation } from '../operation';
-import { MAX_BODY_CHARS } from '../../twilioLimits';
 
 export const SendMessageRequest = bodyXorTemplate(
   z
@@ -51,7 +50,7 @@ export const SendMessageResponse = z
 export const LegacySendRequest = z
   .object({
     recipient_number: Recipient,
-    message_content: z.string().min(1).max(MAX_BODY_CHARS),
+    message_content: MessageBody.min(1, 'must not be empty'),
   })
   .strict()
   .openapi('LegacySendRequest');

@@ -239,5 +239,3 @@ export const scheduleOperations = [
     handle: ({ params }, schedules) => schedules.cancel(params.id),
   }),
 ];
-
-/** The schedule operations, mounted by the composition root behind the admin API's auth. */
