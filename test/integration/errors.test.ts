@@ -80,29 +80,35 @@ describe('error responses', () => {
 
   // The middlewares raise errors of the catalogue; the error handler writes every body.
   it.each([
-    ['no credentials', () => request(server.url).get('/api/threads'), 'unauthorized'],
+    ['no credentials', () => request(server.url).get('/api/threads'), 'unauthorized', 401],
     [
       'a wrong password',
       () => request(server.url).get('/api/threads').auth(TEST_ADMIN.name, 'wrong'),
       'invalid_credentials',
+      401,
     ],
     [
       'an unsigned webhook',
       () => request(server.url).post('/twilio/sms').type('form').send('Body=hi'),
       'twilio_auth_token_missing',
+      403,
     ],
     [
       'a webhook that is not a form',
       () => request(server.url).post('/twilio/sms').type('text/plain').send('hi'),
       'unsupported_media_type',
+      415,
     ],
-  ] as const)('answers %s with the catalogue entry of its code', async (_what, send, code) => {
-    const res = await send();
-    expect(res.status).toBe(ERROR_CATALOGUE[code].status);
-    expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
-    if (code !== 'unsupported_media_type')
-      expect(res.body.error.message).toBe(ERROR_CATALOGUE[code].message);
-  });
+  ] as const)(
+    'answers %s with the catalogue entry of its code',
+    async (_what, send, code, status) => {
+      const res = await send();
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+      if (code !== 'unsupported_media_type')
+        expect(res.body.error.message).toBe(ERROR_CATALOGUE[code].message);
+    },
+  );
 
   it('sets helmet security headers', async () => {
     const res = await request(server.url).get('/health');

@@ -5,6 +5,7 @@ import { RuleAnalytics, type LoadedRules } from '../../src/analytics/ruleAnalyti
 import { bindModels, ensureIndexes, type Models } from '../../src/db/models';
 import { DEFAULT_COMPLIANCE } from '../../src/rules';
 import { openTestDatabase } from '../support/db';
+import { eventually } from '../support/process';
 
 const loaded: LoadedRules = {
   ids: ['menu', 'fallback'],
@@ -81,10 +82,9 @@ describe('rule counters', () => {
     );
     // Another instance (nothing pending of its own) sees it once the timer has written it.
     const since = at('2026-03-04T00:00:00Z');
-    for (let tries = 0; (await analytics.stats(since, loaded)).messages === 0; tries++) {
-      if (tries > 200) throw new Error('the count was never written');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    expect(
+      await eventually(async () => (await analytics.stats(since, loaded)).messages > 0, 5000),
+    ).toBe(true);
     expect((await analytics.stats(since, loaded)).messages).toBe(1);
     await counting.close();
   });

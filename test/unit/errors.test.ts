@@ -8,10 +8,9 @@ const entries = Object.entries(ERROR_CATALOGUE) as [
 ][];
 
 describe('the error catalogue', () => {
-  it('has snake_case codes, each once', () => {
+  it('has snake_case codes', () => {
     expect(entries.length).toBeGreaterThan(30);
     for (const [code] of entries) expect(code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
-    expect(new Set(entries.map(([code]) => code)).size).toBe(entries.length);
   });
 
   it.each(entries)('%s has an error status HTTP knows and a sentence for a message', (_c, e) => {
